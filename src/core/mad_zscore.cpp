@@ -28,43 +28,17 @@ namespace {
 
 constexpr double kNoScore = std::numeric_limits<double>::quiet_NaN();
 
-// The k-th smallest (0-based) element of the union of two ascending sequences
-// a(0..na-1) and b(0..nb-1), each read through an accessor, in O(log) probes.
-template <typename A, typename B>
-double kth_of_two(const A &a, std::size_t na, const B &b, std::size_t nb, std::size_t k) {
-    // t = how many of the k+1 smallest come from a.
-    std::size_t lo = k + 1 > nb ? k + 1 - nb : 0;
-    std::size_t hi = std::min(na, k + 1);
-    while (lo < hi) {
-        const std::size_t t = lo + (hi - lo) / 2;
-        if (k + 1 - t > 0 && b(k - t) > a(t))
-            lo = t + 1;  // a(t) is smaller than a taken b: take more from a
-        else
-            hi = t;
-    }
-    const std::size_t t = lo;
-    const double from_a = t > 0 ? a(t - 1) : -std::numeric_limits<double>::infinity();
-    const double from_b = k + 1 - t > 0 ? b(k - t) : -std::numeric_limits<double>::infinity();
-    return std::max(from_a, from_b);
-}
-
-// Median, MAD and mean absolute deviation of the values in the tree.
-//
-// With the values sorted, v[0..s-1] ≤ median ≤ v[s..k-1]; the absolute
-// deviations of each side, read outwards from the median, are ascending, so
-// MAD is an order statistic of the union of two sorted sequences.
-RobustLocation tree_location(const OrderStatisticTree &tree) {
+// Median, MAD and mean absolute deviation of the values in the tree, in
+// O(log w): with the values sorted, v[0..s-1] ≤ median ≤ v[s..k-1].
+RobustLocation tree_location(OrderStatisticTree &tree) {
     const std::size_t k = tree.size();
     const std::size_t h = k / 2;
     RobustLocation loc{};
     loc.median = k % 2 == 1 ? tree.select(h) : midpoint(tree.select(h - 1), tree.select(h));
     const std::size_t s = k % 2 == 1 ? h + 1 : h;
     const double m = loc.median;
-    auto below = [&](std::size_t j) { return m - tree.select(s - 1 - j); };
-    auto above = [&](std::size_t j) { return tree.select(s + j) - m; };
+    loc.mad = tree.median_deviation(m, s);
     const std::size_t na = s, nb = k - s;
-    loc.mad = k % 2 == 1 ? kth_of_two(below, na, above, nb, h)
-                         : midpoint(kth_of_two(below, na, above, nb, h - 1), kth_of_two(below, na, above, nb, h));
     // Σ|v − m| from the sums of each side, in coordinates relative to the
     // tree's origin to keep precision when values are large and close.
     const double m0 = m - tree.origin();

@@ -23,7 +23,8 @@ void validate(const MadZscoreParams &params);
 // `lookback` finite values among values[0..i-1]. Non-finite values (NaN, ±∞)
 // never enter the history. out[i] is NaN ("no score") when values[i] is not
 // finite or fewer than `min_history` finite values precede it.
-// O(n log² w) time for w = min(lookback, n), O(w) extra memory.
+// O(n log w) time for w = min(lookback, n) (expected: the tree is a treap),
+// O(w) extra memory.
 void mad_zscore_rolling(const double *values, std::size_t n, const MadZscoreParams &params, double *out,
                         StopToken &stop);
 

@@ -1,5 +1,7 @@
 #include "core/order_statistic_tree.hpp"
 
+#include "core/robust_statistics.hpp"
+
 #include <limits>
 #include <stdexcept>
 
@@ -116,6 +118,90 @@ double OrderStatisticTree::select(std::size_t k) const {
             t = n.right;
         }
     }
+}
+
+void OrderStatisticTree::split_at_rank(Index t, std::size_t count, Index &lo, Index &hi) {
+    if (t == kNil) {
+        lo = hi = kNil;
+        return;
+    }
+    const std::size_t left = size_of(nodes_[t].left);
+    if (count <= left) {
+        split_at_rank(nodes_[t].left, count, lo, nodes_[t].left);
+        hi = t;
+    } else {
+        split_at_rank(nodes_[t].right, count - left - 1, nodes_[t].right, hi);
+        lo = t;
+    }
+    update(t);
+}
+
+double OrderStatisticTree::select_deviation(Index a, Index b, std::size_t k, double center) const {
+    // a walks the lower half, where deviations grow towards smaller values
+    // (the right child comes first); b walks the upper half in value order.
+    // Each step drops the root of one subtree with the part of it that cannot
+    // hold the answer, descending one level: O(depth(a) + depth(b)) steps.
+    for (;;) {
+        if (a == kNil) {
+            for (;;) {  // the k-th smallest of b
+                const std::size_t first = size_of(nodes_[b].left);
+                if (k < first) {
+                    b = nodes_[b].left;
+                } else if (k == first) {
+                    return nodes_[b].value - center;
+                } else {
+                    k -= first + 1;
+                    b = nodes_[b].right;
+                }
+            }
+        }
+        if (b == kNil) {
+            for (;;) {  // the k-th largest of a
+                const std::size_t first = size_of(nodes_[a].right);
+                if (k < first) {
+                    a = nodes_[a].right;
+                } else if (k == first) {
+                    return center - nodes_[a].value;
+                } else {
+                    k -= first + 1;
+                    a = nodes_[a].left;
+                }
+            }
+        }
+        const std::size_t before_a = size_of(nodes_[a].right);
+        const std::size_t before_b = size_of(nodes_[b].left);
+        const double da = center - nodes_[a].value;
+        const double db = nodes_[b].value - center;
+        // In the union ordered by (deviation, lower half first), the smaller of
+        // a and b has at most before_a + before_b elements ahead of it, and the
+        // larger at least before_a + before_b + 1.
+        if (before_a + before_b < k) {
+            if (da <= db) {
+                k -= before_a + 1;
+                a = nodes_[a].left;
+            } else {
+                k -= before_b + 1;
+                b = nodes_[b].right;
+            }
+        } else {
+            if (da <= db)
+                b = nodes_[b].left;
+            else
+                a = nodes_[a].right;
+        }
+    }
+}
+
+double OrderStatisticTree::median_deviation(double center, std::size_t below) {
+    const std::size_t n = size();
+    if (n == 0 || below > n) throw std::out_of_range("order statistic tree: bad split for deviations");
+    Index lo, hi;
+    split_at_rank(root_, below, lo, hi);
+    const std::size_t h = n / 2;
+    const double upper = select_deviation(lo, hi, h, center);
+    const double mad = n % 2 == 1 ? upper : midpoint(select_deviation(lo, hi, h - 1, center), upper);
+    root_ = merge(lo, hi);  // same keys and priorities: the same tree as before
+    return mad;
 }
 
 double OrderStatisticTree::lower_sum(std::size_t count) const {

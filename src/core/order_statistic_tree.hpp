@@ -34,6 +34,13 @@ public:
     double total_sum() const { return root_ == kNil ? 0.0 : nodes_[root_].sum; }
     double origin() const { return origin_; }
 
+    // The median of |v − center| over all values v, for a center with the
+    // `below` smallest values ≤ center ≤ the others (the median is such a
+    // center). O(log n): the deviations of each side, read outwards from the
+    // center, are two ascending sequences, and the tree is split there so that
+    // one descent through both halves selects in their union.
+    double median_deviation(double center, std::size_t below);
+
 private:
     using Index = std::int32_t;
     static constexpr Index kNil = -1;
@@ -56,6 +63,12 @@ private:
     void split(Index t, double value, std::uint64_t id, Index &lo, Index &hi);
     Index merge(Index lo, Index hi);
     Index erase_from(Index t, double value, std::uint64_t id);
+    // Splits t into its `count` smallest elements and the rest.
+    void split_at_rank(Index t, std::size_t count, Index &lo, Index &hi);
+    std::size_t size_of(Index t) const { return t == kNil ? 0 : nodes_[t].size; }
+    // The k-th smallest (0-based) deviation in the union of below (values ≤
+    // center: deviation center − v) and above (v ≥ center: v − center).
+    double select_deviation(Index below, Index above, std::size_t k, double center) const;
 
     std::vector<Node> nodes_;
     std::vector<Index> free_;

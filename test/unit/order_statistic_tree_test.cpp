@@ -68,3 +68,45 @@ TEST(OrderStatisticTree, MatchesSortedVectorUnderRandomSlidingUse) {
 
 }  // namespace
 }  // namespace anomaly
+
+namespace anomaly {
+namespace {
+
+double brute_median_deviation(std::vector<double> v, double center) {
+    for (double &x : v) x = std::fabs(x - center);
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+TEST(OrderStatisticTree, MedianDeviationByHand) {
+    OrderStatisticTree t(8, 0.0);
+    const std::vector<double> v{1, 2, 4, 10};  // median 3; |dev| 2 1 1 7 -> 1.5
+    for (std::size_t i = 0; i < v.size(); ++i) t.insert(v[i], i);
+    EXPECT_EQ(t.median_deviation(3.0, 2), 1.5);
+    // The tree is unchanged by the split and merge inside.
+    EXPECT_EQ(t.size(), 4u);
+    for (std::size_t k = 0; k < v.size(); ++k) EXPECT_EQ(t.select(k), v[k]);
+}
+
+TEST(OrderStatisticTree, MedianDeviationMatchesSortingOnRandomWindows) {
+    std::mt19937_64 rng(99);
+    for (int trial = 0; trial < 2000; ++trial) {
+        const std::size_t n = 1 + rng() % 60;
+        OrderStatisticTree t(n, 0.0);
+        std::vector<double> v(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            v[i] = trial % 3 == 0 ? static_cast<double>(rng() % 4) : static_cast<double>(rng() % 1000) / 7.0;
+            t.insert(v[i], i * 31 % 1009);
+        }
+        std::vector<double> sorted = v;
+        std::sort(sorted.begin(), sorted.end());
+        const std::size_t h = n / 2;
+        const double median = n % 2 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2.0;
+        const std::size_t below = n % 2 ? h + 1 : h;
+        ASSERT_DOUBLE_EQ(t.median_deviation(median, below), brute_median_deviation(v, median)) << "trial " << trial;
+    }
+}
+
+}  // namespace
+}  // namespace anomaly
