@@ -17,10 +17,10 @@ cleanup() { pgc_stop "$tmp"; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 echo "== C++ unit tests (ctest)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANOMALY_BUILD_BENCHMARKS=OFF >"$tmp/cmake.log" 2>&1 \
+cmake -S . -B build/check -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANOMALY_BUILD_BENCHMARKS=OFF >"$tmp/cmake.log" 2>&1 \
   || { cat "$tmp/cmake.log"; exit 1; }
-cmake --build build -j2 >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; exit 1; }
-ctest --test-dir build --output-on-failure 2>&1 | tee "$tmp/ctest.log" || rc=1
+cmake --build build/check -j2 >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; exit 1; }
+ctest --test-dir build/check --output-on-failure 2>&1 | tee "$tmp/ctest.log" || rc=1
 summary=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$tmp/ctest.log" || true)
 if [ -n "$summary" ]; then
   total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$summary")
