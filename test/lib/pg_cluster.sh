@@ -14,7 +14,8 @@ PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 PGBIN=$("$PG_CONFIG" --bindir)
 
 if [ "$(id -u)" = 0 ]; then
-  PGC_RUN=(runuser -u postgres --)
+  # env -C /: the postgres user may not be allowed into the current directory.
+  PGC_RUN=(runuser -u postgres -- env -C /)
 else
   PGC_RUN=()
 fi
