@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo / make demo-stop.
 #
-#   demo/run_demo.sh start   installs missing Debian packages (test/install_deps.sh),
+#   demo/run_demo.sh [start] installs missing Debian packages (test/install_deps.sh),
 #                            builds the extension and installs it into a throw-away
 #                            PostgreSQL 15 cluster in .demo/ (socket only, port 54330,
 #                            pg_cron preloaded for database anomaly_demo), loads two
@@ -177,7 +177,7 @@ stop() {
   say "Its files stay in ${dir/#$root\//} until the next make demo."
 }
 
-case ${1:-} in
+case ${1:-start} in
   start) start ;;
   stop) stop ;;
   *) die "usage: $0 start|stop" ;;
