@@ -29,7 +29,9 @@ namespace {
 constexpr double kNoScore = std::numeric_limits<double>::quiet_NaN();
 
 // Median, MAD and mean absolute deviation of the values in the tree, in
-// O(log w): with the values sorted, v[0..s-1] ≤ median ≤ v[s..k-1].
+// O(log w): with the values sorted, v[0..s-1] ≤ median ≤ v[s..k-1]. The mean
+// absolute deviation is computed only when MAD is 0, the one case the score
+// uses it (it is left 0 otherwise).
 RobustLocation tree_location(OrderStatisticTree &tree) {
     const std::size_t k = tree.size();
     const std::size_t h = k / 2;
@@ -38,17 +40,18 @@ RobustLocation tree_location(OrderStatisticTree &tree) {
     const std::size_t s = k % 2 == 1 ? h + 1 : h;
     const double m = loc.median;
     loc.mad = tree.median_deviation(m, s);
-    const std::size_t na = s, nb = k - s;
+    if (loc.mad > 0.0) return loc;
+    // "Every value equals the median" must be exact, as it decides between a
+    // finite score and ±∞; the sums below are rounded.
+    if (tree.select(0) == m && tree.select(k - 1) == m) return loc;
     // Σ|v − m| from the sums of each side, in coordinates relative to the
     // tree's origin to keep precision when values are large and close.
     const double m0 = m - tree.origin();
     const double sum_below = tree.lower_sum(s);
     const double sum_above = tree.total_sum() - sum_below;
-    const double abs_dev = (m0 * static_cast<double>(na) - sum_below) + (sum_above - m0 * static_cast<double>(nb));
+    const double abs_dev =
+        (m0 * static_cast<double>(s) - sum_below) + (sum_above - m0 * static_cast<double>(k - s));
     loc.mean_abs_dev = std::max(0.0, abs_dev) / static_cast<double>(k);
-    // The sums are rounded; "every value equals the median" must be exact, as
-    // it decides between a finite score and ±∞.
-    if (tree.select(0) == m && tree.select(k - 1) == m) loc.mean_abs_dev = 0.0;
     return loc;
 }
 
