@@ -33,7 +33,7 @@ RobustLocation robust_location(const double *values, std::size_t n);
 //   0.6745·(x − median)/MAD                      when MAD > 0,
 //   (x − median)/(1.253314·mean_abs_dev)         when MAD = 0 < mean_abs_dev,
 //   0 when x = median, else ±∞ (the sign of x − median) when both are 0.
-// NaN only when the arithmetic overflows (|values| near DBL_MAX).
+// NaN only when the arithmetic overflows (|values| beyond about DBL_MAX / 2).
 double modified_zscore(double x, const RobustLocation &location);
 
 }  // namespace anomaly
