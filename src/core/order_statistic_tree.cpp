@@ -103,21 +103,25 @@ OrderStatisticTree::Index OrderStatisticTree::erase_from(Index t, double value, 
 
 void OrderStatisticTree::erase(double value, std::uint64_t id) { root_ = erase_from(root_, value, id); }
 
-double OrderStatisticTree::select(std::size_t k) const {
-    if (k >= size()) throw std::out_of_range("order statistic tree: rank out of range");
-    Index t = root_;
+double OrderStatisticTree::value_at_rank(Index t, std::size_t k, bool descending) const {
     for (;;) {
         const Node &n = nodes_[t];
-        const std::size_t left = n.left == kNil ? 0 : nodes_[n.left].size;
-        if (k < left) {
-            t = n.left;
-        } else if (k == left) {
+        const Index first = descending ? n.right : n.left;
+        const std::size_t ahead = size_of(first);
+        if (k < ahead) {
+            t = first;
+        } else if (k == ahead) {
             return n.value;
         } else {
-            k -= left + 1;
-            t = n.right;
+            k -= ahead + 1;
+            t = descending ? n.left : n.right;
         }
     }
+}
+
+double OrderStatisticTree::select(std::size_t k) const {
+    if (k >= size()) throw std::out_of_range("order statistic tree: rank out of range");
+    return value_at_rank(root_, k, false);
 }
 
 void OrderStatisticTree::split_at_rank(Index t, std::size_t count, Index &lo, Index &hi) {
@@ -142,32 +146,8 @@ double OrderStatisticTree::select_deviation(Index a, Index b, std::size_t k, dou
     // Each step drops the root of one subtree with the part of it that cannot
     // hold the answer, descending one level: O(depth(a) + depth(b)) steps.
     for (;;) {
-        if (a == kNil) {
-            for (;;) {  // the k-th smallest of b
-                const std::size_t first = size_of(nodes_[b].left);
-                if (k < first) {
-                    b = nodes_[b].left;
-                } else if (k == first) {
-                    return nodes_[b].value - center;
-                } else {
-                    k -= first + 1;
-                    b = nodes_[b].right;
-                }
-            }
-        }
-        if (b == kNil) {
-            for (;;) {  // the k-th largest of a
-                const std::size_t first = size_of(nodes_[a].right);
-                if (k < first) {
-                    a = nodes_[a].right;
-                } else if (k == first) {
-                    return center - nodes_[a].value;
-                } else {
-                    k -= first + 1;
-                    a = nodes_[a].left;
-                }
-            }
-        }
+        if (a == kNil) return value_at_rank(b, k, false) - center;  // the k-th smallest of b
+        if (b == kNil) return center - value_at_rank(a, k, true);   // the k-th largest of a
         const std::size_t before_a = size_of(nodes_[a].right);
         const std::size_t before_b = size_of(nodes_[b].left);
         const double da = center - nodes_[a].value;
@@ -210,7 +190,7 @@ double OrderStatisticTree::lower_sum(std::size_t count) const {
     Index t = root_;
     while (count > 0) {
         const Node &n = nodes_[t];
-        const std::size_t left = n.left == kNil ? 0 : nodes_[n.left].size;
+        const std::size_t left = size_of(n.left);
         if (count <= left) {
             t = n.left;
         } else {

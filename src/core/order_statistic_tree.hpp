@@ -25,7 +25,7 @@ public:
     void insert(double value, std::uint64_t id);
     void erase(double value, std::uint64_t id);
 
-    std::size_t size() const { return root_ == kNil ? 0 : nodes_[root_].size; }
+    std::size_t size() const { return size_of(root_); }
     // k-th smallest value, 0-based; requires k < size().
     double select(std::size_t k) const;
     // Sum of (value - origin) over the `count` smallest values.
@@ -66,6 +66,9 @@ private:
     // Splits t into its `count` smallest elements and the rest.
     void split_at_rank(Index t, std::size_t count, Index &lo, Index &hi);
     std::size_t size_of(Index t) const { return t == kNil ? 0 : nodes_[t].size; }
+    // The k-th value (0-based) of subtree t in ascending or descending order;
+    // requires k < size_of(t).
+    double value_at_rank(Index t, std::size_t k, bool descending) const;
     // The k-th smallest (0-based) deviation in the union of below (values ≤
     // center: deviation center − v) and above (v ≥ center: v − center).
     double select_deviation(Index below, Index above, std::size_t k, double center) const;
