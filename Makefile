@@ -17,7 +17,12 @@ MODULE_big = anomaly_detect
 CORE_SRCS  = $(sort $(wildcard src/core/*.cpp))
 PG_SRCS    = $(sort $(wildcard src/pg/*.cpp))
 OBJS       = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+# Released scripts are kept as they shipped and never edited. The script of
+# the version under development is assembled from its parts, one file per
+# feature (src/install/<version>/NN_feature.sql, in name order).
 DATA       = $(wildcard src/install/anomaly_detect--*.sql)
+NEXT_PARTS = $(sort $(wildcard src/install/0.2.0/*.sql))
+DATA_built = build/install/anomaly_detect--0.1.0--0.2.0.sql
 REGRESS    = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=anomaly_detect
 EXTRA_CLEAN  = build
@@ -57,6 +62,10 @@ override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+build/install/anomaly_detect--0.1.0--0.2.0.sql: $(NEXT_PARTS)
+	@mkdir -p $(dir $@)
+	cat $^ > $@
 
 # Headers are dependencies of every object (PGXS does not track them).
 $(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)

@@ -23,3 +23,8 @@ ORDER BY 1;
 
 -- The schema is documented too.
 SELECT obj_description('anomaly'::regnamespace, 'pg_namespace') IS NOT NULL AS schema_commented;
+
+-- Versions: 0.1.0 is installed by its released script; later versions are
+-- reached through the upgrade chain, so every test run exercises it.
+SELECT source, target, path FROM pg_extension_update_paths('anomaly_detect')
+WHERE path IS NOT NULL ORDER BY 1, 2;
