@@ -18,7 +18,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Solves per refit of the window form (warm-started σ²) and for the final fit
 // of the series form.
 constexpr int kRefitIterations = 2;
-constexpr int kFinalIterations = 4;
+constexpr int kFinalIterations = 12;
 
 ForecastPoint null_point() { return ForecastPoint{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN}; }
 
@@ -199,15 +199,15 @@ std::vector<ForecastRow> seasonal_forecast_series(const double *ts, const double
     const double hw = pass.errors_.half_width(options.interval_width);
     std::vector<ForecastRow> rows;
     rows.reserve(pass.order_.size() + static_cast<std::size_t>(horizon));
-    auto emit = [&](double t) {
+    auto emit = [&](double t, long source) {
         stop.poll();
         pass.design_->features(t, pass.x_.data());
         ForecastPoint p = make_point(predict(fit, *pass.design_, pass.x_.data()), hw, kNaN, pass.log_scale_);
-        rows.push_back(ForecastRow{t, p});
+        rows.push_back(ForecastRow{t, source, p});
     };
-    for (std::size_t k : pass.order_) emit(ts[k]);
+    for (std::size_t k : pass.order_) emit(ts[k], static_cast<long>(k));
     const double last = pass.order_.empty() ? 0.0 : ts[pass.order_.back()];
-    for (int h = 1; h <= horizon; ++h) emit(last + h * step);
+    for (int h = 1; h <= horizon; ++h) emit(last + h * step, -static_cast<long>(h));
     return rows;
 }
 

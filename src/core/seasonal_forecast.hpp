@@ -37,7 +37,8 @@ void seasonal_forecast_causal(const double *ts, const double *values, std::size_
                               ForecastPoint *out, StopToken &stop);
 
 struct ForecastRow {
-    double ts;  // UTC seconds
+    double ts;            // UTC seconds
+    long source;          // index of the input row, or -h for the h-th future step
     ForecastPoint point;  // score is NaN
 };
 

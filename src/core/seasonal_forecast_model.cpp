@@ -18,7 +18,9 @@ constexpr double kWeeklyMinSpan = 14.0;
 constexpr double kYearlyMinSpan = 365.0;
 // Added to the unit diagonal of the equilibrated system: keeps empty or
 // collinear columns solvable without moving a well-determined fit.
-constexpr double kJitter = 1e-10;
+constexpr double kJitter = 1e-12;
+// Smallest |δ|/s the Laplace reweighting divides by.
+constexpr double kLaplaceFloor = 1e-4;
 
 }  // namespace
 
@@ -144,14 +146,20 @@ ModelFit fit_model(const NormalEquations &ne, const ForecastDesign &design, cons
     if (!(sigma2 >= 0)) sigma2 = std::max(0.0, (ne.yty - ne.sum_y * ne.sum_y / nd) / nd);
     const double ys = log_scale || ne.max_abs_y == 0 ? 1.0 : ne.max_abs_y;
     const double span = std::max(ne.last_tau - ne.first_tau, 1.0);
-    // Prior precision per column, without σ²: c²/(s²·ys²).
+    // Prior precision per column, without σ²: c²/(s²·ys²) for a Gaussian
+    // prior of scale s on the scaled coefficient c·β/ys. Changepoints get
+    // Prophet's Laplace prior instead, by iteratively reweighted ridge: after
+    // the first solve their precision is c²/(s·|δ|·ys²), δ = c·β/ys the
+    // previous solve's scaled rate change (floored at kLaplaceFloor·s).
     Eigen::VectorXd precision(a);
+    std::vector<bool> laplace(static_cast<std::size_t>(a), false);
     for (Eigen::Index j = 0; j < a; ++j) {
         const std::size_t col = fit.cols[static_cast<std::size_t>(j)];
         double s = 0, c = 1;
         if (col >= design.grid_begin()) {
             s = o.changepoint_prior_scale;
             c = span;
+            laplace[static_cast<std::size_t>(j)] = true;
         } else if (col >= design.events_begin()) {
             s = o.events_prior_scale;
         } else if (col >= design.weekly_begin()) {
@@ -162,9 +170,17 @@ ModelFit fit_model(const NormalEquations &ne, const ForecastDesign &design, cons
     Eigen::VectorXd d(a);
     for (Eigen::Index j = 0; j < a; ++j) d[j] = m(j, j) > 0 ? 1.0 / std::sqrt(m(j, j)) : 1.0;
     for (int it = 0; it < std::max(iterations, 1); ++it) {
-        Eigen::MatrixXd s = d.asDiagonal() * m * d.asDiagonal();
-        for (Eigen::Index j = 0; j < a; ++j) s(j, j) += sigma2 * precision[j] * d[j] * d[j] + kJitter;
-        Eigen::LDLT<Eigen::MatrixXd> ldlt(s);
+        if (it > 0) {
+            const double s = o.changepoint_prior_scale;
+            for (Eigen::Index j = 0; j < a; ++j) {
+                if (!laplace[static_cast<std::size_t>(j)]) continue;
+                const double delta = std::fabs(span * fit.beta[j] / ys);
+                precision[j] = span * span / (s * std::max(delta, kLaplaceFloor * s) * ys * ys);
+            }
+        }
+        Eigen::MatrixXd sys = d.asDiagonal() * m * d.asDiagonal();
+        for (Eigen::Index j = 0; j < a; ++j) sys(j, j) += sigma2 * precision[j] * d[j] * d[j] + kJitter;
+        Eigen::LDLT<Eigen::MatrixXd> ldlt(sys);
         fit.beta = d.asDiagonal() * ldlt.solve(d.asDiagonal() * b);
         const double rss = ne.yty - 2.0 * fit.beta.dot(b) + fit.beta.dot(m * fit.beta);
         sigma2 = std::max(rss, 0.0) / std::max(nd - static_cast<double>(a), 1.0);

@@ -73,12 +73,15 @@ struct ModelFit {
 };
 
 // Chooses the active columns for the history in `ne` and solves the ridge
-// problem min ‖y − Xβ‖² + Σ λ_j β_j², where λ_j turns the Gaussian prior
-// scales of the options (Prophet's, on y/max|y| and time scaled to [0, 1])
-// into the units of the data: λ = σ²·c²/(s²·ys²), c = history span in days for
-// changepoints and 1 otherwise, s = the prior scale, ys = max|y| (1 when
-// log_scale), σ² = the residual variance, re-estimated after each of
-// `iterations` solves starting from sigma2_start (< 0: the variance of y).
+// problem min ‖y − Xβ‖² + Σ λ_j β_j², where λ_j turns the prior scales of the
+// options (Prophet's, on y/max|y| and time scaled to [0, 1]) into the units
+// of the data: λ = σ²·c²/(s²·ys²), c = history span in days for changepoints
+// and 1 otherwise, s = the prior scale, ys = max|y| (1 when log_scale).
+// Seasonal and event terms have Gaussian priors (plain ridge); changepoints
+// have Prophet's Laplace prior, by iteratively reweighted ridge: solve 1 is
+// Gaussian, each later solve uses λ = σ²·c²/(s·|δ|·ys²) with δ the scaled rate
+// change of the solve before. σ² = the residual variance, re-estimated after
+// each of `iterations` solves starting from sigma2_start (< 0: the variance of y).
 ModelFit fit_model(const NormalEquations &ne, const ForecastDesign &design, const ForecastOptions &options,
                    bool log_scale, double sigma2_start, int iterations);
 
