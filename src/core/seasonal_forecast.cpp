@@ -19,6 +19,12 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // of the series form.
 constexpr int kRefitIterations = 2;
 constexpr int kFinalIterations = 12;
+// Robustness: a value whose one-step error exceeds kOutlierScale times the
+// kOutlierLevel quantile of the recent absolute errors is fitted with the
+// Huber weight kOutlierScale·q/|error| < 1, so a spike barely moves later
+// forecasts. Decided when the value arrives, from earlier rows only: causal.
+constexpr double kOutlierLevel = 0.9;
+constexpr double kOutlierScale = 2.0;
 
 ForecastPoint null_point() { return ForecastPoint{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN}; }
 
@@ -135,8 +141,15 @@ public:
             if (out != nullptr) out[k] = p;
             if (!usable(v)) continue;
             const double y = fit_scale(v);
-            if (!std::isnan(forecast)) errors_.push(y - forecast);
-            ne_->add(x_.data(), prefix, y, design_->tau(ts_[k]));
+            double weight = 1.0;
+            if (!std::isnan(forecast)) {
+                const double e = y - forecast;
+                const double scale = errors_.half_width(kOutlierLevel);
+                if (!std::isnan(scale) && std::fabs(e) > kOutlierScale * scale)
+                    weight = kOutlierScale * scale / std::fabs(e);
+                errors_.push(e);
+            }
+            ne_->add(x_.data(), prefix, y, design_->tau(ts_[k]), weight);
             ++since_fit;
             if (ne_->n >= static_cast<std::size_t>(o_.min_history) &&
                 (!has_fit_ || since_fit >= static_cast<std::size_t>(o_.refit_every))) {

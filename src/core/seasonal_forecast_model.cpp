@@ -70,18 +70,19 @@ Component ForecastDesign::component(std::size_t col) const {
 
 NormalEquations::NormalEquations(std::size_t p) : xtx(Eigen::MatrixXd::Zero(p, p)), xty(Eigen::VectorXd::Zero(p)) {}
 
-void NormalEquations::add(const double *x, std::size_t prefix, double y, double tau) {
+void NormalEquations::add(const double *x, std::size_t prefix, double y, double tau, double weight) {
     const Eigen::Index p = xtx.rows();
     double *a = xtx.data();
     for (std::size_t j = 0; j < prefix; ++j) {
-        const double xj = x[j];
-        if (xj == 0.0) continue;
+        const double wxj = weight * x[j];
+        if (wxj == 0.0) continue;
         double *col = a + static_cast<Eigen::Index>(j) * p;
-        for (std::size_t i = j; i < prefix; ++i) col[i] += x[i] * xj;
-        xty[static_cast<Eigen::Index>(j)] += xj * y;
+        for (std::size_t i = j; i < prefix; ++i) col[i] += x[i] * wxj;
+        xty[static_cast<Eigen::Index>(j)] += wxj * y;
     }
-    yty += y * y;
-    sum_y += y;
+    yty += weight * y * y;
+    sum_y += weight * y;
+    sum_w += weight;
     max_abs_y = std::max(max_abs_y, std::fabs(y));
     if (n == 0) first_tau = tau;
     last_tau = tau;
@@ -141,7 +142,7 @@ ModelFit fit_model(const NormalEquations &ne, const ForecastDesign &design, cons
             m(i, j) = lower(ne.xtx, fit.cols[static_cast<std::size_t>(i)], fit.cols[static_cast<std::size_t>(j)]);
     }
     m.triangularView<Eigen::StrictlyUpper>() = m.transpose();
-    const double nd = static_cast<double>(ne.n);
+    const double nd = ne.sum_w;
     double sigma2 = sigma2_start;
     if (!(sigma2 >= 0)) sigma2 = std::max(0.0, (ne.yty - ne.sum_y * ne.sum_y / nd) / nd);
     const double ys = log_scale || ne.max_abs_y == 0 ? 1.0 : ne.max_abs_y;

@@ -50,16 +50,18 @@ private:
     std::size_t weekly_, yearly_, events_, grid_, size_;
 };
 
-// XᵀX (lower triangle), Xᵀy, yᵀy of the rows added so far.
+// XᵀWX (lower triangle), XᵀWy, yᵀWy of the rows added so far, each row with
+// its weight w (1 unless down-weighted as an outlier).
 class NormalEquations {
 public:
     explicit NormalEquations(std::size_t p);
-    void add(const double *x, std::size_t prefix, double y, double tau);
+    void add(const double *x, std::size_t prefix, double y, double tau, double weight = 1.0);
 
     Eigen::MatrixXd xtx;  // lower triangle valid
     Eigen::VectorXd xty;
     double yty = 0;
     double sum_y = 0;
+    double sum_w = 0;
     double max_abs_y = 0;
     double first_tau = 0;
     double last_tau = 0;
