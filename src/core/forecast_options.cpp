@@ -95,6 +95,7 @@ void validate(const ForecastOptions &o) {
     if (!(o.events_prior_scale > 0) || !(o.events_prior_scale <= 1e6))
         bad("events_prior_scale must be a number in (0, 1e6]");
     if (!(o.interval_width > 0) || !(o.interval_width < 1)) bad("interval_width must be in (0, 1)");
+    if (!(o.level_smoothing >= 0) || !(o.level_smoothing < 1)) bad("level_smoothing must be in [0, 1)");
     if (o.refit_every < 1 || o.refit_every > 1000000) bad("refit_every must be between 1 and 1000000");
     if (o.min_history < 3 || o.min_history > 1000000) bad("min_history must be between 3 and 1000000");
     if (o.interval_history < kMinIntervalErrors || o.interval_history > 100000)

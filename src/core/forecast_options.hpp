@@ -38,6 +38,11 @@ struct ForecastOptions {
     // Multiplicative: the model is fitted to ln(value) (values ≤ 0 are not used).
     bool multiplicative = false;
     double interval_width = 0.9;
+    // Window form: the forecast adds a local level, the exponential smoothing
+    // (this weight; 0 = off) of the past one-step errors, clipped at the
+    // outlier threshold. It follows what the model misses between refits and
+    // before a component is in (yearly terms in the first year).
+    double level_smoothing = 0.1;
     // Window form: refit every `refit_every` finite rows.
     int refit_every = 7;
     // No forecast while fewer finite values than this precede a row.

@@ -134,7 +134,8 @@ public:
             double forecast = kNaN;
             ForecastPoint p = null_point();
             if (has_fit_) {
-                const ComponentValues c = predict(fit_, *design_, x_.data());
+                ComponentValues c = predict(fit_, *design_, x_.data());
+                c.trend += level_;
                 forecast = c.sum();
                 p = make_point(c, errors_.half_width(o_.interval_width), v, log_scale_);
             }
@@ -145,9 +146,13 @@ public:
             if (!std::isnan(forecast)) {
                 const double e = y - forecast;
                 const double scale = errors_.half_width(kOutlierLevel);
-                if (!std::isnan(scale) && std::fabs(e) > kOutlierScale * scale)
+                double clipped = e;
+                if (!std::isnan(scale) && std::fabs(e) > kOutlierScale * scale) {
                     weight = kOutlierScale * scale / std::fabs(e);
+                    clipped = std::copysign(kOutlierScale * scale, e);
+                }
                 errors_.push(e);
+                level_ += o_.level_smoothing * clipped;
             }
             ne_->add(x_.data(), prefix, y, design_->tau(ts_[k]), weight);
             ++since_fit;
@@ -171,6 +176,9 @@ public:
     ErrorWindow errors_;
     ModelFit fit_;
     bool has_fit_ = false;
+    // Local level: exponential smoothing of the (clipped) one-step errors,
+    // added to the trend of the next forecasts.
+    double level_ = 0.0;
 };
 
 double median_gap(const double *ts, const std::vector<std::size_t> &order) {

@@ -150,6 +150,7 @@ void build_forecast_options(const RawForecastOptions &raw, anomaly::ForecastOpti
         else if (key == "events_prior_scale") out.events_prior_scale = number(o);
         else if (key == "interval_width") out.interval_width = number(o);
         else if (key == "refit_every") out.refit_every = integer(o);
+        else if (key == "level_smoothing") out.level_smoothing = number(o);
         else if (key == "min_history") out.min_history = integer(o);
         else if (key == "interval_history") out.interval_history = integer(o);
         else if (key == "seasonality_mode") {
@@ -169,7 +170,7 @@ void build_forecast_options(const RawForecastOptions &raw, anomaly::ForecastOpti
                 "unknown option \"" + key +
                 "\" (known: changepoint_prior_scale, n_changepoints, changepoint_range, changepoint_spacing, "
                 "weekly_seasonality, yearly_seasonality, seasonality_mode, seasonality_prior_scale, "
-                "events_prior_scale, interval_width, refit_every, min_history, interval_history, time_zone, events)");
+                "events_prior_scale, interval_width, level_smoothing, refit_every, min_history, interval_history, time_zone, events)");
         }
     }
     // Events last: their times are read in the time_zone of the options.

@@ -68,14 +68,30 @@ TEST(SeasonalForecast, RecoversNoiselessLinearPlusWeeklyExactly) {
         EXPECT_EQ(p.yearly, 0.0);  // under a year of history: no yearly term
         EXPECT_NEAR(rows[static_cast<std::size_t>(i)].ts, kT0 + i * kDay, 1e-3);
     }
-    // The causal form forecasts every row exactly once the weekly terms are in
-    // (14 days of history) and the first refit after that has happened.
-    const std::vector<ForecastPoint> out = causal(ts, v, ForecastOptions());
+    // The causal form, without the local level, forecasts every row exactly
+    // once the weekly terms are in (14 days of history) and the first refit
+    // after that has happened.
+    ForecastOptions no_level;
+    no_level.level_smoothing = 0;
+    const std::vector<ForecastPoint> out = causal(ts, v, no_level);
     for (int i = 0; i < 14; ++i) EXPECT_TRUE(std::isnan(out[static_cast<std::size_t>(i)].yhat)) << i;
     for (int i = 30; i < n; ++i) {
         EXPECT_NEAR(out[static_cast<std::size_t>(i)].yhat, v[static_cast<std::size_t>(i)], 1e-6) << "row " << i;
         EXPECT_NEAR(out[static_cast<std::size_t>(i)].weekly, weekly_shape(i), 1e-6) << "row " << i;
     }
+    // With it (default 0.1), the level left by the errors of the first weeks
+    // decays by 1 - 0.1 per row once the model is exact: it is below 1e-6
+    // after about 150 more rows, and it sits in the trend.
+    const std::vector<ForecastPoint> with_level = causal(ts, v, ForecastOptions());
+    for (int i = 30; i < n; ++i) {
+        const std::size_t r = static_cast<std::size_t>(i);
+        EXPECT_NEAR(with_level[r].yhat - out[r].yhat, with_level[r].trend - out[r].trend, 1e-6) << i;
+        EXPECT_NEAR(with_level[r].weekly, out[r].weekly, 1e-6) << i;
+        if (i > 30) {
+            EXPECT_LE(std::fabs(with_level[r].yhat - v[r]), 0.9 * std::fabs(with_level[r - 1].yhat - v[r - 1]) + 1e-9) << i;
+        }
+    }
+    EXPECT_NEAR(with_level[n - 1].yhat, v[n - 1], 1e-6);
 }
 
 TEST(SeasonalForecast, PlacesTheChangepointWhereTheSlopeChanges) {
@@ -150,6 +166,27 @@ std::vector<double> noisy_series(int n, unsigned seed) {
     return v;
 }
 
+TEST(SeasonalForecast, LocalLevelFollowsAShiftTheTrendCannotYet) {
+    // A level shift of +30 (15 noise sd) on day 300: the trend's changepoints
+    // only reach 80% of the history, so the model alone adapts slowly. Errors
+    // of the first shifted days are clipped as outliers (a shift looks like a
+    // spike at first), so the local level helps only partly: measured MAE of
+    // days 320-339 7.88 without it, 6.20 with it.
+    const int n = 340;
+    const std::vector<double> ts = days(n);
+    std::vector<double> v = noisy_series(n, 21);
+    for (int i = 300; i < n; ++i) v[static_cast<std::size_t>(i)] += 30;
+    ForecastOptions no_level;
+    no_level.level_smoothing = 0;
+    const std::vector<ForecastPoint> a = causal(ts, v, no_level), b = causal(ts, v, ForecastOptions());
+    double mae_a = 0, mae_b = 0;
+    for (int i = 320; i < n; ++i) {
+        mae_a += std::fabs(a[static_cast<std::size_t>(i)].yhat - v[static_cast<std::size_t>(i)]) / 20;
+        mae_b += std::fabs(b[static_cast<std::size_t>(i)].yhat - v[static_cast<std::size_t>(i)]) / 20;
+    }
+    EXPECT_LT(mae_b, 0.85 * mae_a);
+}
+
 TEST(SeasonalForecast, AppendingRowsNeverChangesEarlierOutputs) {
     const int n = 420;
     const std::vector<double> ts = days(n), v = noisy_series(n, 7);
@@ -180,9 +217,11 @@ TEST(SeasonalForecast, AppendingRowsNeverChangesEarlierOutputs) {
 
 TEST(SeasonalForecast, ASpikeBarelyMovesLaterForecasts) {
     // Noise sd 2; a spike of +100 (50 sd) on day 300 is fitted with a small
-    // Huber weight, so the next month's forecasts move by less than 1
-    // (half a noise sd; measured 0.55-0.85). Fitted with weight 1 (plain least squares) it moved
-    // them by 4.1-4.4: the spike sits where the last trend segment has leverage.
+    // Huber weight and enters the local level clipped, so the next month's
+    // forecasts move by less than 1.5 (measured: 1.45 the next day, then
+    // decaying). Fitted with weight 1 and no level (plain least squares), it
+    // moved them by 4.1-4.4: the spike sits where the last trend segment has
+    // leverage.
     const int n = 330;
     const std::vector<double> ts = days(n), v = noisy_series(n, 9);
     std::vector<double> spiked = v;
@@ -190,7 +229,7 @@ TEST(SeasonalForecast, ASpikeBarelyMovesLaterForecasts) {
     const std::vector<ForecastPoint> a = causal(ts, v, ForecastOptions()), b = causal(ts, spiked, ForecastOptions());
     EXPECT_GT(b[300].score, 10);
     for (int i = 301; i < n; ++i)
-        EXPECT_LT(std::fabs(a[static_cast<std::size_t>(i)].yhat - b[static_cast<std::size_t>(i)].yhat), 1.0) << i;
+        EXPECT_LT(std::fabs(a[static_cast<std::size_t>(i)].yhat - b[static_cast<std::size_t>(i)].yhat), 1.5) << i;
 }
 
 TEST(SeasonalForecast, RowsMayArriveInAnyOrderWithGaps) {
