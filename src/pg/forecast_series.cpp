@@ -15,7 +15,6 @@
 
 extern "C" {
 #include "funcapi.h"
-#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 }
 
