@@ -86,8 +86,8 @@ void validate(const ForecastOptions &o) {
     if (!(o.changepoint_range > 0) || !(o.changepoint_range <= 1)) bad("changepoint_range must be in (0, 1]");
     if (!(o.changepoint_spacing >= 1.0 / 24) || !(o.changepoint_spacing <= 36525))
         bad("changepoint_spacing must be between 1/24 and 36525 days");
-    if (o.weekly_order < 0 || o.weekly_order > 20)
-        bad("weekly_seasonality must be true, false or a Fourier order between 0 and 20");
+    if (o.weekly_order < 0 || o.weekly_order > 50)
+        bad("weekly_seasonality must be true, false or a Fourier order between 0 and 50");
     if (o.yearly_order < 0 || o.yearly_order > 50)
         bad("yearly_seasonality must be true, false or a Fourier order between 0 and 50");
     if (!(o.seasonality_prior_scale > 0) || !(o.seasonality_prior_scale <= 1e6))
