@@ -149,6 +149,16 @@ SELECT anomaly.seasonal_forecast(ts, value, '{"events": [{"name": "x"}]}') OVER 
 SELECT anomaly.seasonal_forecast(ts, value, '[1, 2]') OVER (ORDER BY ts) FROM sf_gaps;
 SELECT anomaly.seasonal_forecast(ts, value, NULL) OVER (ORDER BY ts) FROM sf_gaps;
 
+-- Long fits stop on cancel: a statement timeout interrupts a large partition
+-- (100,000 hourly rows take seconds), and the session carries on.
+SET statement_timeout = '300ms';
+SELECT count(f) FROM (SELECT anomaly.seasonal_forecast(ts, v) OVER (ORDER BY ts) AS f
+                      FROM (SELECT timestamptz '2010-01-01 00:00:00+00' + i * interval '1 hour' AS ts,
+                                   (i % 24)::float8 AS v
+                            FROM generate_series(1, 100000) i) g) s;
+RESET statement_timeout;
+SELECT 'still here' AS session;
+
 -- The time zone option sets the local day for the weekly phase and for
 -- event dates; the session TimeZone never matters (the function is IMMUTABLE).
 CREATE TEMP TABLE sf_utc AS

@@ -47,6 +47,7 @@ forecast_quality() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
+  # shellcheck source=../lib/sql_timing.sh
   . "$fq_dir/../lib/sql_timing.sh"
   bench_cluster "${BENCH_PORT:-54334}"
   fq_generate "${FQ_SERIES:-300}" "${FQ_DAYS:-730}"

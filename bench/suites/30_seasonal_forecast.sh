@@ -8,8 +8,10 @@
 # Knobs: BENCH_METRICS (1000), BENCH_DAYS (730), BENCH_RUNS (5), BENCH_PORT (54333),
 # and those of quality.sh (FQ_FROM_DAY, FQ_COMPONENT_SERIES, FQ_SEED).
 set -euo pipefail
+# shellcheck source=../lib/sql_timing.sh
 . "$(dirname "$0")/../lib/sql_timing.sh"
-. "$bench_root/bench/forecast_quality/quality.sh"
+# shellcheck source=../forecast_quality/quality.sh
+. "$(dirname "$0")/../forecast_quality/quality.sh"
 metrics=${BENCH_METRICS:-1000}
 days=${BENCH_DAYS:-730}
 
@@ -21,12 +23,14 @@ export BENCH_ROWS
 pgc_psql -Atq -c "SELECT 'rows: ' || count(*) || ', table size: ' || pg_size_pretty(pg_table_size('fq_metrics')) FROM fq_metrics"
 
 w='WINDOW w AS (PARTITION BY series ORDER BY ts)'
+# shellcheck disable=SC2034  # read by bench_time through namerefs
 labels=(
   'avg() OVER (ROWS 28 PRECEDING)'
   'anomaly.seasonal_forecast() OVER w'
   'seasonal_forecast(refit_every 1) OVER w'
   'forecast(array_agg(...), 28) per metric'
 )
+# shellcheck disable=SC2034
 queries=(
   "SELECT sum(a) FROM (SELECT avg(value) OVER (PARTITION BY series ORDER BY ts ROWS 28 PRECEDING) AS a FROM fq_metrics) s"
   "SELECT sum((f).yhat) FROM (SELECT anomaly.seasonal_forecast(ts, value) OVER w AS f FROM fq_metrics $w) s"

@@ -4,6 +4,7 @@
 // seeded Gaussian noise.
 #include "core/errors.hpp"
 #include "core/forecast_options.hpp"
+#include "core/fourier_features.hpp"
 #include "core/seasonal_forecast.hpp"
 
 #include <gtest/gtest.h>
@@ -362,6 +363,21 @@ TEST(SeasonalForecast, StopsWhenCancelled) {
     std::vector<ForecastPoint> out(n);
     StopToken stop([] { return true; });
     EXPECT_THROW(seasonal_forecast_causal(ts.data(), v.data(), n, ForecastOptions(), out.data(), stop), Interrupted);
+}
+
+TEST(FourierTerms, MatchTheDirectFormulas) {
+    double out[20];
+    for (double t : {0.0, 1.25, 19723.5, 20000.0, -3.75}) {
+        fourier_terms(t, 365.25, 10, out);
+        for (int k = 1; k <= 10; ++k) {
+            const double angle = 2 * M_PI * k * t / 365.25;
+            EXPECT_NEAR(out[2 * k - 2], std::sin(angle), 1e-12) << t << " " << k;
+            EXPECT_NEAR(out[2 * k - 1], std::cos(angle), 1e-12) << t << " " << k;
+        }
+    }
+    fourier_terms(3.5, 7, 1, out);  // half a week: sin(π) = 0, cos(π) = -1
+    EXPECT_NEAR(out[0], 0.0, 1e-15);
+    EXPECT_NEAR(out[1], -1.0, 1e-15);
 }
 
 TEST(ForecastOptions, ParsesEventTimesAndOffsets) {
