@@ -307,6 +307,34 @@ TEST(SeasonalForecast, IntervalsCoverTheNominalShareOfNewPoints) {
     EXPECT_NEAR(inside / total, 0.90, 0.02);
 }
 
+TEST(SeasonalForecast, ScoreIsTheDistanceInHalfWidthsOfTheValuesSide) {
+    // Multiplicative mode: the interval is symmetric in ln y, so its upper
+    // half is wider than its lower half; each score uses its own side.
+    const int n = 200;
+    const std::vector<double> ts = days(n);
+    std::vector<double> v = noisy_series(n, 13);
+    ForecastOptions o;
+    o.multiplicative = true;
+    const std::vector<ForecastPoint> out = causal(ts, v, o);
+    int above = 0, below = 0;
+    for (int i = 0; i < n; ++i) {
+        const ForecastPoint &p = out[static_cast<std::size_t>(i)];
+        if (std::isnan(p.score)) continue;
+        const double x = v[static_cast<std::size_t>(i)];
+        EXPECT_GT(p.yhat_upper - p.yhat, p.yhat - p.yhat_lower) << i;
+        if (x >= p.yhat) {
+            EXPECT_NEAR(p.score, (x - p.yhat) / (p.yhat_upper - p.yhat), 1e-12) << i;
+            ++above;
+        } else {
+            EXPECT_NEAR(p.score, (x - p.yhat) / (p.yhat - p.yhat_lower), 1e-12) << i;
+            ++below;
+        }
+        EXPECT_EQ(std::fabs(p.score) > 1, x < p.yhat_lower || x > p.yhat_upper) << i;
+    }
+    EXPECT_GT(above, 50);
+    EXPECT_GT(below, 50);
+}
+
 TEST(SeasonalForecast, ShortHistoryGivesNoForecast) {
     std::vector<double> ts = days(14), v(14, 5.0);
     ForecastOptions o;
