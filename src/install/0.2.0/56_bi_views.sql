@@ -90,10 +90,10 @@ SELECT m.name AS metric, m.enabled, m.frequency, m.good_direction,
          WHERE l.metric_id = m.id AND l.status IN ('triggered', 'investigating', 'escalated'))::pg_catalog.int4 AS open_alerts,
        (SELECT pg_catalog.count(*) FROM anomaly.anomaly_log l
          WHERE l.metric_id = m.id AND l.status <> 'suppressed'
-           AND l.first_ts OPERATOR(pg_catalog.>=) pg_catalog.now() OPERATOR(pg_catalog.-) '28 days'::pg_catalog.interval)::pg_catalog.int4 AS alerts_4w,
+           AND l.first_ts OPERATOR(pg_catalog.>=) (pg_catalog.now() OPERATOR(pg_catalog.-) '28 days'::pg_catalog.interval))::pg_catalog.int4 AS alerts_4w,
        (SELECT pg_catalog.count(*) FROM anomaly.anomaly_log l
          WHERE l.metric_id = m.id AND l.label = 'false_positive'
-           AND l.first_ts OPERATOR(pg_catalog.>=) pg_catalog.now() OPERATOR(pg_catalog.-) '28 days'::pg_catalog.interval)::pg_catalog.int4 AS false_alarms_4w,
+           AND l.first_ts OPERATOR(pg_catalog.>=) (pg_catalog.now() OPERATOR(pg_catalog.-) '28 days'::pg_catalog.interval))::pg_catalog.int4 AS false_alarms_4w,
        st.last_error, st.last_error_at
 FROM anomaly.metrics m
 LEFT JOIN anomaly.metric_state st ON st.metric_id = m.id
