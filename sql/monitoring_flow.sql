@@ -3,6 +3,8 @@
 -- calendar, a partial current day and a late correction. Time is fixed with
 -- run_checks(as_of => ...) so the story is reproducible.
 SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SET intervalstyle = 'postgres';
 SET extra_float_digits = 0;
 
 -- run_checks as this story calls it: its summary without the duration (which varies).
@@ -48,7 +50,7 @@ VALUES ('spring sale', '[2024-03-15, 2024-03-16)', ARRAY['revenue'], 'revenue ab
 -- 3. First run, on the morning of Mar 21: Mar 20 is the last complete day.
 CALL pg_temp.run_checks('2024-03-21 06:00+00', ARRAY['revenue']);
 
--- One row per incident: the zero day is one alert although two rules fired.
+-- One row per incident: the zero day is one alert although three rules fired.
 SELECT metric, first_ts::date, last_ts::date, status, severity, jsonb_path_query_array(rules, '$[*].name') AS rules, round(value::numeric) AS value,
        round(expected::numeric) AS expected, round(deviation_pct::numeric, 1) AS deviation_pct, direction, event_name
 FROM anomaly.alert_history WHERE metric = 'revenue' ORDER BY first_ts;

@@ -2,6 +2,8 @@
 -- signature: (times timestamptz[], vals float8[], params jsonb) returning one
 -- row per point. The answers below are computed by hand in the comments.
 SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SET intervalstyle = 'postgres';
 SET extra_float_digits = 0;
 
 -- Six days, 2024-01-01 .. 2024-01-06.

@@ -245,7 +245,10 @@ BEGIN
                   EXCLUDED.value, EXCLUDED.expected, EXCLUDED.lower, EXCLUDED.upper, EXCLUDED.score,
                   EXCLUDED.direction, EXCLUDED.peak_ts, EXCLUDED.peak_rule_id, EXCLUDED.event_name,
                   EXCLUDED.message, EXCLUDED.playbook, l.status)
-        RETURNING (l.xmax = 0) AS inserted, l.status
+        RETURNING l.id, (l.xmax = 0) AS inserted, l.status, l.last_ts
+    ), before AS (
+        SELECT l.id, l.last_ts FROM anomaly.anomaly_log l JOIN aff ON aff.series = l.series
+        WHERE l.metric_id = m.id AND l.first_ts >= aff.since
     ), stale AS (
         -- Incidents of the rebuilt range that no hit supports any more (late
         -- data corrected the points) go, unless a person already handled them.
@@ -256,11 +259,11 @@ BEGIN
         RETURNING 1
     )
     SELECT count(*) FILTER (WHERE up.inserted AND up.status <> 'suppressed'),
-           count(*) FILTER (WHERE NOT up.inserted),
+           count(*) FILTER (WHERE NOT up.inserted AND up.last_ts > b.last_ts),
            count(*) FILTER (WHERE up.inserted AND up.status = 'suppressed'),
            count(*) FILTER (WHERE up.status = 'auto_resolved')
       INTO opened, extended, suppressed, auto_resolved
-      FROM up;
+      FROM up LEFT JOIN before b ON b.id = up.id;
 END;
 $$;
 
