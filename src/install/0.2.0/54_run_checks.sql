@@ -154,8 +154,16 @@ BEGIN
         SELECT h.*, CASE h.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END AS sev
         FROM anomaly.rule_hits h LEFT JOIN aff ON aff.series = h.series
         WHERE h.metric_id = m.id AND h.ts >= coalesce(aff.since, rebuild_from)
+    ), occ AS (
+        -- The suppressing occurrences over the hits' time span, expanded once.
+        SELECT o.name, o.during, o.dimension_filter
+        FROM anomaly.event_occurrences((SELECT min(hits.ts) FROM hits), (SELECT max(hits.ts) FROM hits)) AS o
+        WHERE o.suppress_alerts AND (o.affected_metrics = '{}' OR m.name = ANY (o.affected_metrics))
     ), pt AS (
-        SELECT p.series, p.ts, anomaly.suppressing_event(m.name, p.series, p.ts) AS ev
+        SELECT p.series, p.ts,
+               (SELECT occ.name FROM occ
+                 WHERE occ.during @> p.ts AND (occ.dimension_filter IS NULL OR p.series @> occ.dimension_filter)
+                 ORDER BY lower(occ.during), occ.name LIMIT 1) AS ev
         FROM (SELECT DISTINCT hits.series, hits.ts FROM hits) AS p
     ), g1 AS (
         SELECT pt.*, lag(pt.ts) OVER w AS prev_ts, lag(pt.ev) OVER w AS prev_ev
