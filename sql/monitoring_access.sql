@@ -60,7 +60,7 @@ CREATE SCHEMA evil;
 CREATE FUNCTION evil.abs(float8) RETURNS float8 LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
 CREATE FUNCTION evil.replace(text, text, text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
 SET search_path = evil, public;
--- (data stopped on Feb 9: this check opens a missing-data alert and renders its message)
+-- (data stopped on Feb 9: this check updates the missing-data alert and renders its message again)
 SELECT alerts_opened FROM anomaly.check_metric('public_kpi', '2024-02-12 06:00+00');
 CALL anomaly.run_checks('2024-02-12 06:00+00', ARRAY['public_kpi'], metrics_failed => NULL) \gset
 SELECT :metrics_failed AS metrics_failed;
