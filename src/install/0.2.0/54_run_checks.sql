@@ -4,15 +4,18 @@
 -- check_metric(metric, as_of), per metric, in one transaction:
 --  1. pg_advisory_xact_lock(1634627437, metric_id) ('anom'), then re-read the
 --     state under the lock (concurrent runs serialize per metric);
---  2. one statement reads the points after watermark - recheck_periods
---     (plus twice the history the enabled rules need) and before as_of
---     (a point counts only once its period has ended: ts + frequency <= as_of),
---     fills gaps by the metric's policy, calls every enabled rule's evaluator
---     once per series, and upserts the hits keyed (rule, series, ts), deleting
---     hits that no longer fire (late data);
---  3. one statement rebuilds the incidents touched by that window from the
---     stored hits, in time order, keyed (metric, series, first_ts);
---  4. one statement auto-resolves, one advances the state.
+--  2. one range query on the source (caller's rights) reads the points after
+--     watermark - recheck_periods, plus twice the history the enabled rules
+--     need, and before as_of (a point counts only once its period has ended:
+--     ts + frequency <= as_of), one row of arrays per series;
+--  3. per series, the missing-data policy fills gaps and one statement calls
+--     every enabled rule's evaluator;
+--  4. one statement upserts the hits keyed (rule, series, ts), deleting hits
+--     of re-checked points that no longer fire (late data), and the series
+--     state;
+--  5. if any hit changed, build_incidents rebuilds the incidents touched, from
+--     the stored hits in time order, keyed (metric, series, first_ts);
+--  6. one statement auto-resolves, one advances the watermark.
 -- Because incidents are a function of the stored hits, a run repeated, two
 -- runs at once, a killed run repeated, or one run per day all give the same
 -- log as one run over all history.
