@@ -1,0 +1,96 @@
+// Period detection: which seasonal periods a series has, and how strong each
+// is. The core of anomaly.detect_period.
+//
+// Method (O(n log n) + O(n) per candidate):
+//  1. Prepare: leading and trailing missing values (NaN) are dropped, interior
+//     ones filled by linear interpolation between their finite neighbours.
+//  2. Candidates: the series minus its least-squares line, Hann-tapered and
+//     zero-padded, gives a periodogram; its most prominent local maxima
+//     (power over the median power of the 33 bins around it) in the allowed
+//     period range are candidate frequencies. Each becomes two integer lags:
+//     the nearest integer to its period, and the lag in the peak's
+//     resolution range where the autocorrelation function (ACF) of the
+//     detrended series stands highest above the chord across that range (the
+//     top of the ACF hill, AUTOPERIOD-style).
+//  3. Score: a candidate p is scored on the series minus its centered moving
+//     average of length p (2×p for even p; the classical-decomposition trend,
+//     which contains no period-p pattern; at both ends the trend is the
+//     straight-line extrapolation of its first/last p values). Folding that
+//     detrended series by phase i mod p is a one-way analysis of variance
+//     (SSB between phases, SSW within), which estimates the variance of the
+//     mean pattern over one period and of the rest (the irregular part):
+//        σ̂²_rest = MSW = SSW / (c·n − (p − 1)),   σ̂²_pattern = (SSB − (p − 1)·MSW) / n,
+//        strength(p) = σ̂²_pattern / (σ̂²_pattern + σ̂²_rest), clipped to [0, 1]
+//     (c corrects for the noise the moving average removes, see the .cpp).
+//     That is the "strength of seasonality" 1 − Var(rest)/Var(pattern + rest)
+//     of Wang, Smith & Hyndman (2006), with unbiased variance estimates: ≈ 0
+//     in expectation when there is no pattern, whatever p and n are. The
+//     pattern counts only if the F test MSB/MSW rejects "no pattern" at
+//     level 1e-6, with both degrees of freedom multiplied by (1 − ρ)/(1 + ρ),
+//     ρ the lag-1 autocorrelation of the within-phase residuals (clipped
+//     below at 0), so that smooth wandering such as a random walk is not read
+//     as a pattern.
+//  4. Select, greedily: the candidate of highest strength wins the round; it
+//     climbs to a stronger neighbour (p ± 1) while there is one; then one of
+//     its divisors d ≥ min_period replaces it if d is significant with at
+//     least 70% of its strength (the fundamental is preferred to its
+//     multiples: 7, not 14 or 21). The winner's mean pattern is subtracted
+//     from the series, and the next rounds score the remaining candidates on
+//     what is left: a later period's strength is σ̂²_pattern of what is left
+//     over σ̂²_pattern + σ̂²_rest of the series itself, the share it explains
+//     BEYOND the periods found before it (hourly data: 24 first, then 168
+//     with the weekday/weekend difference only).
+// Results are ordered by strength, highest first; at most
+// kMaxDetectedPeriods rows.
+#pragma once
+
+#include "core/cancellation.hpp"
+#include "core/no_postgres.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+namespace anomaly {
+
+constexpr std::size_t kMaxDetectedPeriods = 8;
+
+struct PeriodDetectionParams {
+    int min_period = 2;
+    // Unset: half the prepared series' length (a period needs two cycles).
+    // Larger values are lowered to that bound.
+    std::optional<int> max_period;
+};
+
+struct DetectedPeriod {
+    int period;
+    double strength;  // in [0, 1]
+};
+
+// Throws InvalidParameter unless min_period ≥ 2 and max_period (if set) ≥ min_period.
+void validate(const PeriodDetectionParams &params);
+
+// The steps above. values may hold NaN (missing); ±Infinity throws DataError.
+// No result (empty) when fewer than 2·min_period points remain after
+// trimming, or the series is constant, or no candidate is significant.
+std::vector<DetectedPeriod> detect_periods(const double *values, std::size_t n, const PeriodDetectionParams &params,
+                                           StopToken &stop);
+
+// Step 1 alone: the series with leading/trailing NaN dropped and interior NaN
+// linearly interpolated; empty when no value is finite. Throws DataError on ±∞.
+std::vector<double> fill_missing(const double *values, std::size_t n);
+
+// Step 3 alone, for one period p (2 ≤ p ≤ m/2) of a finite series.
+struct PeriodScore {
+    double strength;  // ω², clipped to [0, 1]
+    double f;         // MSB / MSW (+∞ when MSW = 0 < MSB; NaN when both are 0)
+    double p_value;   // of the autocorrelation-deflated F test
+    bool significant;
+};
+PeriodScore score_period(const double *x, std::size_t m, int p, StopToken &stop);
+
+// The centered moving-average trend of length p (2×p for even p) with
+// straight-line extrapolation at both ends (see step 3); 2 ≤ p ≤ m/2.
+std::vector<double> moving_average_trend(const double *x, std::size_t m, int p);
+
+}  // namespace anomaly
