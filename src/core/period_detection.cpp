@@ -18,16 +18,23 @@ namespace {
 // 1–3% of white-noise and random-walk series of 100–1000 points report a
 // period (up to ~100 tests per series); 1e-6 none in 1,200 such series.
 constexpr double kSignificance = 1e-6;
+// Nor does a pattern explaining less than 1% of the variance (the rounding
+// residue of a noiseless series passes any F test).
+constexpr double kMinStrength = 0.01;
 // A divisor replaces the round's best period when it has this share of its strength.
 constexpr double kFundamentalShare = 0.7;
 // Periodogram peaks kept as candidates, and the half-width (in bins) of the
 // neighbourhood whose median power is a peak's background.
 constexpr std::size_t kSpectralPeaks = 32;
 constexpr std::size_t kBackgroundHalfWidth = 16;
+// A peak's background is at least this share of the total power.
+constexpr double kBackgroundFloor = 1e-9;
 // Steps of the final climb of a round's best period to a stronger neighbour.
 constexpr int kMaxClimb = 8;
 // ACF hill tops kept per periodogram peak.
 constexpr std::size_t kHillsPerPeak = 3;
+// Lags of the residuals' autocorrelation summed directly before using an FFT.
+constexpr std::size_t kDirectAcfLags = 32;
 // Lower bound of the degrees-of-freedom factor (1 − ρ)/(1 + ρ).
 constexpr double kMinDfFactor = 1e-3;
 
@@ -113,16 +120,46 @@ public:
             means_[j] /= counts_[j];
             f.ssb += counts_[j] * (means_[j] - grand) * (means_[j] - grand);
         }
+        // detrended_ becomes the within-phase residual e.
         double lag1 = 0.0, prev = 0.0;
         for (std::size_t i = 0, j = 0; i < m; ++i, j = (j + 1 == pp ? 0 : j + 1)) {
             stop.poll();
             const double e = detrended_[i] - means_[j];
+            detrended_[i] = e;
             f.ssw += e * e;
             if (i > 0) lag1 += prev * e;
             prev = e;
         }
         f.rho1 = f.ssw > 0.0 ? lag1 / f.ssw : 0.0;
         return f;
+    }
+
+    // The integrated autocorrelation time τ = 1 + 2·Σ_{k=1..W} ρ_k of the
+    // within-phase residuals of the last fold, with Sokal's automatic window
+    // (the smallest W ≥ 5·τ(W)): n/τ is their effective number. O(m log m).
+    // Short windows (white-ish residuals) are summed directly; longer ones
+    // take one FFT.
+    double autocorrelation_time(std::size_t m, StopToken &stop) {
+        const double *e = detrended_.data();
+        double c0 = 0.0;
+        for (std::size_t i = 0; i < m; ++i) c0 += e[i] * e[i];
+        if (!(c0 > 0.0)) return 1.0;
+        double tau = 1.0;
+        const std::size_t direct = std::min<std::size_t>(kDirectAcfLags, m - 1);
+        for (std::size_t w = 1; w <= direct; ++w) {
+            double c = 0.0;
+            for (std::size_t i = 0; i + w < m; ++i) c += e[i] * e[i + w];
+            stop.poll();
+            tau += 2.0 * c / c0;
+            if (static_cast<double>(w) >= 5.0 * tau) return tau;
+        }
+        const std::vector<double> acf = autocorrelation(e, m, m - 1);
+        tau = 1.0;
+        for (std::size_t w = 1; w < m; ++w) {
+            tau += 2.0 * acf[w];
+            if (static_cast<double>(w) >= 5.0 * tau) break;
+        }
+        return tau;
     }
 
     // series[i] −= the (centered) phase mean of the last fold.
@@ -188,12 +225,20 @@ PeriodScore score(Workspace &ws, const double *reference, const double *residual
         s.p_value = 0.0;
     } else {
         s.f = f.ssb / dof.between / v.rest;
-        // Correlated residuals carry less information than their count.
+        // Correlated residuals carry less information than their count: the
+        // degrees of freedom shrink by the residuals' autocorrelation time,
+        // first as AR(1) from the lag-1 correlation ((1 + ρ)/(1 − ρ)), then,
+        // if that still passes, by the integrated time (slower-decaying
+        // correlation, e.g. a random walk, has a longer one).
         const double rho = std::max(0.0, f.rho1);
-        const double factor = std::max(kMinDfFactor, (1.0 - rho) / (1.0 + rho));
+        double factor = std::max(kMinDfFactor, (1.0 - rho) / (1.0 + rho));
         s.p_value = f_distribution_sf(s.f, dof.between * factor, dof.within * factor);
+        if (s.p_value < kSignificance && rho > 0.0) {
+            factor = std::max(kMinDfFactor, std::min(factor, 1.0 / ws.autocorrelation_time(m, stop)));
+            s.p_value = f_distribution_sf(s.f, dof.between * factor, dof.within * factor);
+        }
     }
-    s.significant = s.p_value < kSignificance && s.strength > 0.0;
+    s.significant = s.p_value < kSignificance && s.strength >= kMinStrength;
     return s;
 }
 
@@ -218,7 +263,11 @@ std::vector<int> spectral_candidates(const std::vector<double> &x, int min_p, in
     fft(buf, false);
     const std::size_t half = nfft / 2;
     std::vector<double> power(half + 1);
-    for (std::size_t j = 0; j <= half; ++j) power[j] = std::norm(buf[j]);
+    double total_power = 0.0;
+    for (std::size_t j = 0; j <= half; ++j) {
+        power[j] = std::norm(buf[j]);
+        total_power += power[j];
+    }
 
     const double nd = static_cast<double>(nfft);
     // Peaks up to one main-lobe half-width (4 bins) outside the period range
@@ -239,8 +288,9 @@ std::vector<int> spectral_candidates(const std::vector<double> &x, int min_p, in
         const std::size_t w_hi = std::min(half, j + kBackgroundHalfWidth);
         window.assign(power.begin() + static_cast<std::ptrdiff_t>(w_lo), power.begin() + static_cast<std::ptrdiff_t>(w_hi) + 1);
         std::nth_element(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(window.size() / 2), window.end());
-        const double background = window[window.size() / 2];
-        peaks.push_back({j, background > 0.0 ? power[j] / background : std::numeric_limits<double>::infinity()});
+        // The floor keeps noiseless series (background ≈ rounding noise) ranked by power.
+        const double background = std::max(window[window.size() / 2], kBackgroundFloor * total_power);
+        peaks.push_back({j, background > 0.0 ? power[j] / background : 0.0});
     }
     std::sort(peaks.begin(), peaks.end(), [](const Peak &u, const Peak &v) {
         return u.prominence != v.prominence ? u.prominence > v.prominence : u.bin < v.bin;

@@ -1,12 +1,15 @@
 // Period detection: which seasonal periods a series has, and how strong each
 // is. The core of anomaly.detect_period.
 //
-// Method (O(n log n) + O(n) per candidate):
+// Method: O(n log n) for the candidates, then O(n) per candidate scored (up
+// to ~200 scores: 64 candidates, neighbours, divisors, a few rounds), plus an
+// O(n log n) autocorrelation time for significant ones.
 //  1. Prepare: leading and trailing missing values (NaN) are dropped, interior
 //     ones filled by linear interpolation between their finite neighbours.
 //  2. Candidates: the series minus its least-squares line, Hann-tapered and
 //     zero-padded, gives a periodogram; its most prominent local maxima
-//     (power over the median power of the 33 bins around it) in the allowed
+//     (power over the median power of the 33 bins around it, a median never
+//     taken below 1e-9 of the total power) in the allowed
 //     period range are candidate frequencies. Each becomes two integer lags:
 //     the nearest integer to its period, and the lag in the peak's
 //     resolution range where the autocorrelation function (ACF) of the
@@ -25,11 +28,13 @@
 //     That is the "strength of seasonality" 1 − Var(rest)/Var(pattern + rest)
 //     of Wang, Smith & Hyndman (2006), with unbiased variance estimates: ≈ 0
 //     in expectation when there is no pattern, whatever p and n are. The
-//     pattern counts only if the F test MSB/MSW rejects "no pattern" at
-//     level 1e-6, with both degrees of freedom multiplied by (1 − ρ)/(1 + ρ),
-//     ρ the lag-1 autocorrelation of the within-phase residuals (clipped
-//     below at 0), so that smooth wandering such as a random walk is not read
-//     as a pattern.
+//     pattern counts only if its strength is at least 0.01 and the F test
+//     MSB/MSW rejects "no pattern" at level 1e-6, with both degrees of
+//     freedom divided by the autocorrelation time of the within-phase
+//     residuals ((1 + ρ)/(1 − ρ) from their lag-1 correlation ρ ≥ 0, and if
+//     that passes, their integrated autocorrelation time 1 + 2·Σρ_k with
+//     Sokal's window), so that smooth wandering such as a random walk is not
+//     read as a pattern.
 //  4. Select, greedily: the candidate of highest strength wins the round; it
 //     climbs to a stronger neighbour (p ± 1) while there is one; then one of
 //     its divisors d ≥ min_period replaces it if d is significant with at
@@ -85,7 +90,7 @@ struct PeriodScore {
     double strength;  // ω², clipped to [0, 1]
     double f;         // MSB / MSW (+∞ when MSW = 0 < MSB; NaN when both are 0)
     double p_value;   // of the autocorrelation-deflated F test
-    bool significant;
+    bool significant;  // p_value < 1e-6 and strength ≥ 0.01
 };
 PeriodScore score_period(const double *x, std::size_t m, int p, StopToken &stop);
 

@@ -292,6 +292,20 @@ TEST(DetectPeriods, WhiteNoiseAndRandomWalkGiveNoRows) {
     }
 }
 
+TEST(DetectPeriods, RandomWalkThatLooksPeriodicOverThreeCycles) {
+    // This walk looks like a pattern of period ≈ 612 over its 3.3 cycles
+    // (strength 0.8, F = 13.9); its within-phase residuals have lag-1
+    // correlation 0.97, which the AR(1) correction (factor 0.015) found
+    // significant. Their integrated autocorrelation time is far longer: not
+    // significant.
+    const std::vector<double> walk = random_walk(2000, 245);
+    StopToken stop;
+    const PeriodScore s = score_period(walk.data(), walk.size(), 612, stop);
+    EXPECT_GT(s.strength, 0.7);
+    EXPECT_FALSE(s.significant) << s.p_value;
+    EXPECT_TRUE(detect(walk).empty()) << describe(detect(walk));
+}
+
 TEST(DetectPeriods, HarmonicsAreNotRankedAboveTheTruePeriod) {
     // A weekly shape dominated by its second harmonic (frequency 2/7, period 3.5).
     for (unsigned seed = 1; seed <= 5; ++seed) {
