@@ -1,9 +1,10 @@
 // Period detection: which seasonal periods a series has, and how strong each
 // is. The core of anomaly.detect_period.
 //
-// Method: O(n log n) for the candidates, then O(n) per candidate scored (up
-// to ~200 scores: 64 candidates, neighbours, divisors, a few rounds), plus an
-// O(n log n) autocorrelation time for significant ones.
+// Method: O(n log n) for the candidates, then O(n) per score: up to 128
+// candidates (32 peaks × 4 lags), re-scored each round while significant,
+// plus each round winner's neighbours and divisors, plus an O(n log n)
+// autocorrelation time for significant scores with correlated residuals.
 //  1. Prepare: leading and trailing missing values (NaN) are dropped, interior
 //     ones filled by linear interpolation between their finite neighbours.
 //  2. Candidates: the series minus its least-squares line, Hann-tapered and
