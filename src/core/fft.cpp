@@ -23,20 +23,32 @@ void fft(std::vector<std::complex<double>> &data, bool inverse) {
         j ^= bit;
         if (i < j) std::swap(data[i], data[j]);
     }
-    // Butterflies; the twiddle factors of each stage come from std::polar
-    // (not a running product) so rounding does not accumulate over the stage.
+    // Butterflies. Twiddle factors exp(∓2πik/n) for k < n/2, from std::polar
+    // (not a running product, so rounding does not accumulate); a stage of
+    // length len uses every (n/len)-th. Products are written out in real
+    // arithmetic: std::complex's operator* checks for NaN/∞ (__muldc3) and
+    // was most of the time.
     const double sign = inverse ? 1.0 : -1.0;
+    const std::size_t half_n = n / 2;
+    std::vector<double> tw_re(half_n), tw_im(half_n);
+    for (std::size_t k = 0; k < half_n; ++k) {
+        const std::complex<double> w = std::polar(1.0, sign * 2.0 * M_PI * static_cast<double>(k) / static_cast<double>(n));
+        tw_re[k] = w.real();
+        tw_im[k] = w.imag();
+    }
+    double *d = reinterpret_cast<double *>(data.data());  // re, im interleaved (guaranteed layout)
     for (std::size_t len = 2; len <= n; len <<= 1) {
-        const std::size_t half = len / 2;
-        const double angle = sign * 2.0 * M_PI / static_cast<double>(len);
-        std::vector<std::complex<double>> twiddle(half);
-        for (std::size_t k = 0; k < half; ++k) twiddle[k] = std::polar(1.0, angle * static_cast<double>(k));
+        const std::size_t half = len / 2, stride = n / len;
         for (std::size_t start = 0; start < n; start += len)
             for (std::size_t k = 0; k < half; ++k) {
-                const std::complex<double> u = data[start + k];
-                const std::complex<double> v = data[start + k + half] * twiddle[k];
-                data[start + k] = u + v;
-                data[start + k + half] = u - v;
+                const std::size_t a = 2 * (start + k), b = 2 * (start + k + half);
+                const double wr = tw_re[k * stride], wi = tw_im[k * stride];
+                const double vr = d[b] * wr - d[b + 1] * wi, vi = d[b] * wi + d[b + 1] * wr;
+                const double ur = d[a], ui = d[a + 1];
+                d[a] = ur + vr;
+                d[a + 1] = ui + vi;
+                d[b] = ur - vr;
+                d[b + 1] = ui - vi;
             }
     }
     if (inverse)

@@ -3,6 +3,7 @@
 #include "core/errors.hpp"
 #include "core/f_distribution.hpp"
 #include "core/fft.hpp"
+#include "core/robust_statistics.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -33,6 +34,9 @@ constexpr double kBackgroundFloor = 1e-9;
 constexpr int kMaxClimb = 8;
 // ACF hill tops kept per periodogram peak.
 constexpr std::size_t kHillsPerPeak = 3;
+// Detrended values beyond this many robust standard deviations from their
+// median are clipped before scoring (see Workspace::winsorize).
+constexpr double kClipScales = 4.0;
 // Lags of the residuals' autocorrelation summed directly before using an FFT.
 constexpr std::size_t kDirectAcfLags = 32;
 // Lower bound of the degrees-of-freedom factor (1 − ρ)/(1 + ρ).
@@ -106,10 +110,13 @@ public:
         const std::size_t pp = static_cast<std::size_t>(p);
         means_.assign(pp, 0.0);
         counts_.assign(pp, 0.0);
-        double total = 0.0;
-        for (std::size_t i = 0, j = 0; i < m; ++i, j = (j + 1 == pp ? 0 : j + 1)) {
+        for (std::size_t i = 0; i < m; ++i) {
             stop.poll();
             detrended_[i] = series[i] - trend_[i];
+        }
+        winsorize(m);
+        double total = 0.0;
+        for (std::size_t i = 0, j = 0; i < m; ++i, j = (j + 1 == pp ? 0 : j + 1)) {
             means_[j] += detrended_[i];
             counts_[j] += 1.0;
             total += detrended_[i];
@@ -132,6 +139,19 @@ public:
         }
         f.rho1 = f.ssw > 0.0 ? lag1 / f.ssw : 0.0;
         return f;
+    }
+
+    // Clips detrended_ to median ± kClipScales·scale, scale = the larger of
+    // 1.4826·MAD and 1.2533·mean absolute deviation from the median (each
+    // ≈ σ for normal data; the second stays positive when over half the
+    // values are equal). Spikes would otherwise dominate both the pattern
+    // (two spikes a period apart look like one) and the rest; a pattern that
+    // repeats, even a sharp one, stays a pattern. O(m).
+    void winsorize(std::size_t m) {
+        const RobustLocation loc = robust_location(detrended_.data(), m);
+        const double scale = std::max(1.0 / kMadConsistency * loc.mad, kMeanAbsDeviationConsistency * loc.mean_abs_dev);
+        const double lo = loc.median - kClipScales * scale, hi = loc.median + kClipScales * scale;
+        for (std::size_t i = 0; i < m; ++i) detrended_[i] = std::clamp(detrended_[i], lo, hi);
     }
 
     // The integrated autocorrelation time τ = 1 + 2·Σ_{k=1..W} ρ_k of the
@@ -206,7 +226,12 @@ Variances variances(const Fold &f, std::size_t m, const Dof &dof) {
 // Scores the pattern of period p in `residual`. strength = σ̂²_pattern of the
 // residual / (σ̂²_pattern + σ̂²_rest of `reference`), the prepared series: in
 // the first round the two are the same series.
-PeriodScore score(Workspace &ws, const double *reference, const double *residual, std::size_t m, int p,
+// Tests::screen stops after the O(n) F test with the lag-1 correction: what
+// fails it fails the rest; Tests::all adds the integrated autocorrelation
+// time, O(n log n).
+enum class Tests { screen, all };
+
+PeriodScore score(Workspace &ws, const double *reference, const double *residual, std::size_t m, int p, Tests tests,
                   StopToken &stop) {
     const Dof dof = degrees_of_freedom(m, p);
     double total = -1.0;
@@ -233,7 +258,7 @@ PeriodScore score(Workspace &ws, const double *reference, const double *residual
         const double rho = std::max(0.0, f.rho1);
         double factor = std::max(kMinDfFactor, (1.0 - rho) / (1.0 + rho));
         s.p_value = f_distribution_sf(s.f, dof.between * factor, dof.within * factor);
-        if (s.p_value < kSignificance && rho > 0.0) {
+        if (tests == Tests::all && s.p_value < kSignificance && rho > 0.0) {
             factor = std::max(kMinDfFactor, std::min(factor, 1.0 / ws.autocorrelation_time(m, stop)));
             s.p_value = f_distribution_sf(s.f, dof.between * factor, dof.within * factor);
         }
@@ -376,7 +401,7 @@ std::vector<double> moving_average_trend(const double *x, std::size_t m, int p) 
 PeriodScore score_period(const double *x, std::size_t m, int p, StopToken &stop) {
     if (p < 2 || static_cast<std::size_t>(p) > m / 2) throw InvalidParameter("score_period: need 2 <= p <= m/2");
     Workspace ws(m);
-    return score(ws, x, x, m, p, stop);
+    return score(ws, x, x, m, p, Tests::all, stop);
 }
 
 std::vector<DetectedPeriod> detect_periods(const double *values, std::size_t n, const PeriodDetectionParams &params,
@@ -402,22 +427,39 @@ std::vector<DetectedPeriod> detect_periods(const double *values, std::size_t n, 
     std::vector<double> residual = x;
     Workspace ws(m);
     std::vector<DetectedPeriod> found;
-    auto is_found = [&](int p) {
-        return std::any_of(found.begin(), found.end(), [p](const DetectedPeriod &d) { return d.period == p; });
+    // A period that divides one already found adds nothing new: its pattern
+    // is part of the found one's (what shows is leftover of a pattern that
+    // changes over time). Multiples can add: 168 after 24.
+    auto divides_found = [&](int p) {
+        return std::any_of(found.begin(), found.end(), [p](const DetectedPeriod &d) { return d.period % p == 0; });
     };
     while (!alive.empty() && found.size() < kMaxDetectedPeriods) {
         const double *reference = found.empty() ? residual.data() : x.data();
-        // Score the surviving candidates; the insignificant ones are dropped for good.
-        std::vector<int> next;
+        // Screen the surviving candidates with the cheap test; the ones that
+        // fail are dropped for good. Then the strongest that passes every
+        // test wins the round (most rounds check one or two).
+        std::vector<std::pair<int, double>> passed;  // period, strength
+        for (int p : alive) {
+            if (divides_found(p)) continue;
+            const PeriodScore s = score(ws, reference, residual.data(), m, p, Tests::screen, stop);
+            if (s.significant) passed.push_back({p, s.strength});
+        }
+        std::sort(passed.begin(), passed.end(), [](const auto &a, const auto &b) {
+            return a.second != b.second ? a.second > b.second : a.first < b.first;
+        });
+        alive.clear();
         int best = 0;
         PeriodScore best_score{};
-        for (int p : alive) {
-            const PeriodScore s = score(ws, reference, residual.data(), m, p, stop);
-            if (!s.significant) continue;
-            next.push_back(p);
-            if (best == 0 || s.strength > best_score.strength) best = p, best_score = s;
+        for (const auto &c : passed) {
+            if (best == 0) {
+                const PeriodScore s = score(ws, reference, residual.data(), m, c.first, Tests::all, stop);
+                if (!s.significant) continue;
+                best = c.first;
+                best_score = s;
+            }
+            alive.push_back(c.first);
         }
-        alive.swap(next);
+        std::sort(alive.begin(), alive.end());
         if (best == 0) break;
         // Climb to the strongest neighbouring period: candidates come from
         // noisy ACF hills and may sit a lag or two off the top (167 for 168).
@@ -425,8 +467,8 @@ std::vector<DetectedPeriod> detect_periods(const double *values, std::size_t n, 
             int next_best = best;
             PeriodScore next_score = best_score;
             for (int q : {best - 1, best + 1}) {
-                if (q < min_p || q > max_p || is_found(q)) continue;
-                const PeriodScore s = score(ws, reference, residual.data(), m, q, stop);
+                if (q < min_p || q > max_p || divides_found(q)) continue;
+                const PeriodScore s = score(ws, reference, residual.data(), m, q, Tests::all, stop);
                 if (s.significant && s.strength > next_score.strength) next_best = q, next_score = s;
             }
             if (next_best == best) break;
@@ -437,8 +479,8 @@ std::vector<DetectedPeriod> detect_periods(const double *values, std::size_t n, 
         int chosen = best;
         double chosen_strength = best_score.strength;
         for (int d = min_p; d <= best / 2; ++d) {
-            if (best % d != 0 || is_found(d)) continue;
-            const PeriodScore s = score(ws, reference, residual.data(), m, d, stop);
+            if (best % d != 0 || divides_found(d)) continue;
+            const PeriodScore s = score(ws, reference, residual.data(), m, d, Tests::all, stop);
             if (s.significant && s.strength >= kFundamentalShare * best_score.strength) {
                 chosen = d;
                 chosen_strength = s.strength;

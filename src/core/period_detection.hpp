@@ -19,10 +19,13 @@
 //  3. Score: a candidate p is scored on the series minus its centered moving
 //     average of length p (2×p for even p; the classical-decomposition trend,
 //     which contains no period-p pattern; at both ends the trend is the
-//     straight-line extrapolation of its first/last p values). Folding that
-//     detrended series by phase i mod p is a one-way analysis of variance
-//     (SSB between phases, SSW within), which estimates the variance of the
-//     mean pattern over one period and of the rest (the irregular part):
+//     straight-line extrapolation of its first/last p values). Detrended
+//     values beyond 4 robust standard deviations of their median are clipped
+//     (spikes; scale = max(1.4826·MAD, 1.2533·mean absolute deviation)).
+//     Folding that detrended series by phase i mod p is a one-way analysis
+//     of variance (SSB between phases, SSW within), which estimates the
+//     variance of the mean pattern over one period and of the rest (the
+//     irregular part):
 //        σ̂²_rest = MSW = SSW / (c·n − (p − 1)),   σ̂²_pattern = (SSB − (p − 1)·MSW) / n,
 //        strength(p) = σ̂²_pattern / (σ̂²_pattern + σ̂²_rest), clipped to [0, 1]
 //     (c corrects for the noise the moving average removes, see the .cpp).
@@ -41,7 +44,8 @@
 //     its divisors d ≥ min_period replaces it if d is significant with at
 //     least 70% of its strength (the fundamental is preferred to its
 //     multiples: 7, not 14 or 21). The winner's mean pattern is subtracted
-//     from the series, and the next rounds score the remaining candidates on
+//     from the series, and the next rounds score the remaining candidates
+//     (except divisors of found periods, whose pattern is part of theirs) on
 //     what is left: a later period's strength is σ̂²_pattern of what is left
 //     over σ̂²_pattern + σ̂²_rest of the series itself, the share it explains
 //     BEYOND the periods found before it (hourly data: 24 first, then 168

@@ -306,6 +306,38 @@ TEST(DetectPeriods, RandomWalkThatLooksPeriodicOverThreeCycles) {
     EXPECT_TRUE(detect(walk).empty()) << describe(detect(walk));
 }
 
+TEST(DetectPeriods, SpikesAPeriodApartAreNotAPattern) {
+    // Noise with 1% spikes of 30σ: two spikes that fall p apart made a
+    // strong "pattern" of period p (11 of 200 series of 100 points gave a
+    // row, strengths up to 0.9) before the detrended values were clipped at
+    // 4 robust standard deviations.
+    for (std::size_t n : {100, 1000}) {
+        for (unsigned seed = 1; seed <= 40; ++seed) {
+            std::vector<double> v = white_noise(n, seed);
+            std::mt19937_64 rng(seed + 1000);
+            std::uniform_real_distribution<double> u(0.0, 1.0);
+            for (double &x : v)
+                if (u(rng) < 0.01) x += 30.0;
+            EXPECT_TRUE(detect(v).empty()) << "n=" << n << " seed " << seed << " " << describe(detect(v));
+        }
+    }
+    // Two spikes exactly 45 apart in 100 points.
+    std::vector<double> v = white_noise(100, 3);
+    v[20] += 30.0;
+    v[65] += 30.0;
+    StopToken stop;
+    const PeriodScore s = score_period(v.data(), v.size(), 45, stop);
+    EXPECT_LT(s.strength, 0.5);
+    EXPECT_FALSE(s.significant) << s.p_value;
+    // A real weekly pattern with the same spikes is still found.
+    std::vector<double> w = daily_weekly(364, 10.0, 4);
+    w[50] += 3000.0;
+    w[50 + 49] += 3000.0;
+    const auto r = detect(w);
+    ASSERT_FALSE(r.empty());
+    EXPECT_EQ(r[0].period, 7) << describe(r);
+}
+
 TEST(DetectPeriods, HarmonicsAreNotRankedAboveTheTruePeriod) {
     // A weekly shape dominated by its second harmonic (frequency 2/7, period 3.5).
     for (unsigned seed = 1; seed <= 5; ++seed) {
