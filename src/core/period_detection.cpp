@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -37,6 +38,7 @@ constexpr std::size_t kHillsPerPeak = 3;
 // Detrended values beyond this many robust standard deviations from their
 // median are clipped before scoring (see Workspace::winsorize).
 constexpr double kClipScales = 4.0;
+constexpr std::size_t kClipSample = 8192;
 // Lags of the residuals' autocorrelation summed directly before using an FFT.
 constexpr std::size_t kDirectAcfLags = 32;
 // Lower bound of the degrees-of-freedom factor (1 − ρ)/(1 + ρ).
@@ -147,8 +149,28 @@ public:
     // values are equal). Spikes would otherwise dominate both the pattern
     // (two spikes a period apart look like one) and the rest; a pattern that
     // repeats, even a sharp one, stays a pattern. O(m).
+    // Above kClipSample points, median and deviations come from a fixed
+    // pseudo-random sample of that many (deterministic; not a stride, which
+    // could fall on one phase of the period).
     void winsorize(std::size_t m) {
-        const RobustLocation loc = robust_location(detrended_.data(), m);
+        const double *sample = detrended_.data();
+        std::size_t k = m;
+        if (m > kClipSample) {
+            sample_.resize(kClipSample);
+            std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+            for (std::size_t i = 0; i < kClipSample; ++i) {
+                // splitmix64
+                state += 0x9E3779B97F4A7C15ULL;
+                std::uint64_t z = state;
+                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+                z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+                z ^= z >> 31;
+                sample_[i] = detrended_[static_cast<std::size_t>(z % m)];
+            }
+            sample = sample_.data();
+            k = kClipSample;
+        }
+        const RobustLocation loc = robust_location(sample, k);
         const double scale = std::max(1.0 / kMadConsistency * loc.mad, kMeanAbsDeviationConsistency * loc.mean_abs_dev);
         const double lo = loc.median - kClipScales * scale, hi = loc.median + kClipScales * scale;
         for (std::size_t i = 0; i < m; ++i) detrended_[i] = std::clamp(detrended_[i], lo, hi);
@@ -192,7 +214,7 @@ public:
     }
 
 private:
-    std::vector<double> trend_, detrended_, prefix_, means_, counts_;
+    std::vector<double> trend_, detrended_, prefix_, means_, counts_, sample_;
 };
 
 // Degrees of freedom of the fold of period p over m points. Subtracting the
