@@ -56,6 +56,7 @@
 
 #include "core/cancellation.hpp"
 #include "core/no_postgres.hpp"
+#include "core/period_score.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -89,18 +90,5 @@ std::vector<DetectedPeriod> detect_periods(const double *values, std::size_t n, 
 // Step 1 alone: the series with leading/trailing NaN dropped and interior NaN
 // linearly interpolated; empty when no value is finite. Throws DataError on ±∞.
 std::vector<double> fill_missing(const double *values, std::size_t n);
-
-// Step 3 alone, for one period p (2 ≤ p ≤ m/2) of a finite series.
-struct PeriodScore {
-    double strength;  // ω², clipped to [0, 1]
-    double f;         // MSB / MSW (+∞ when MSW = 0 < MSB; NaN when both are 0)
-    double p_value;   // of the autocorrelation-deflated F test
-    bool significant;  // p_value < 1e-6 and strength ≥ 0.01
-};
-PeriodScore score_period(const double *x, std::size_t m, int p, StopToken &stop);
-
-// The centered moving-average trend of length p (2×p for even p) with
-// straight-line extrapolation at both ends (see step 3); 2 ≤ p ≤ m/2.
-std::vector<double> moving_average_trend(const double *x, std::size_t m, int p);
 
 }  // namespace anomaly
