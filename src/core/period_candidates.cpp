@@ -47,6 +47,7 @@ std::vector<int> period_candidates(const std::vector<double> &x, int min_p, int 
         power[j] = std::norm(buf[j]);
         total_power += power[j];
     }
+    std::vector<std::complex<double>>().swap(buf);  // free it before the ACF's own FFT buffer
 
     const double nd = static_cast<double>(nfft);
     // Peaks up to one main-lobe half-width (4 bins) outside the period range
