@@ -63,9 +63,18 @@ std::vector<DetectedPeriod> detect_periods(const double *values, std::size_t n, 
                           ? *params.max_period
                           : static_cast<int>(std::min<std::size_t>(half, std::numeric_limits<int>::max()));
 
-    // Centre on the mean: the running sums of the moving averages then stay small.
+    // Scale to max |x| = 1, then centre on the mean: every result is
+    // invariant under a·x + b, and this way sums of squares neither overflow
+    // (values near 1e300) nor underflow (near 1e-300), and the running sums
+    // of the moving averages stay small.
+    double largest = 0.0;
+    for (double v : x) largest = std::max(largest, std::fabs(v));
+    if (largest == 0.0) return {};
     double mean = 0.0;
-    for (double v : x) mean += v;
+    for (double &v : x) {
+        v /= largest;
+        mean += v;
+    }
     mean /= static_cast<double>(m);
     for (double &v : x) v -= mean;
 

@@ -366,10 +366,11 @@ TEST(DetectPeriods, ScaleAndShiftInvariant) {
     const std::vector<double> base = hourly(24 * 7 * 6, 3.0, 5);
     const auto want = detect(base);
     ASSERT_FALSE(want.empty());
-    for (double scale : {-3.0, 1e-6, 1e6}) {
+    for (double scale : {-3.0, 1e-6, 1e6, 1e-300, 1e300}) {
         for (double shift : {0.0, -50.0, 1e6}) {
             std::vector<double> v(base);
-            for (double &x : v) x = scale * x + shift;
+            // Shifts scale with the data (1e6 on values of 1e-300 would leave no digits of them).
+            for (double &x : v) x = scale * (x + shift);
             const auto got = detect(v);
             ASSERT_EQ(got.size(), want.size()) << scale << " " << shift << " " << describe(got);
             for (std::size_t k = 0; k < got.size(); ++k) {
