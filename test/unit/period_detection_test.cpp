@@ -211,6 +211,54 @@ TEST(MovingAverageTrend, RemovesThePatternAndExtrapolatesTheLine) {
     EXPECT_THROW(moving_average_trend(y.data(), y.size(), 4), InvalidParameter);
 }
 
+// Fixtures: statsmodels' moving-average trend and scipy's one-way ANOVA F,
+// written by test/generate_period_fixtures.py.
+std::vector<std::vector<double>> read_csv_columns(const std::string &file, std::size_t columns) {
+    const std::string self = __FILE__;
+    const std::string path = self.substr(0, self.rfind("/unit/")) + "/fixtures/period/" + file;
+    std::ifstream in(path);
+    EXPECT_TRUE(in.good()) << "cannot open " << path;
+    std::vector<std::vector<double>> out(columns);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string field;
+        for (std::size_t c = 0; c < columns && std::getline(fields, field, ','); ++c) out[c].push_back(std::stod(field));
+    }
+    return out;
+}
+
+TEST(ScorePeriod, MatchesStatsmodelsTrendAndScipyAnova) {
+    const std::string self = __FILE__;
+    std::ifstream cases(self.substr(0, self.rfind("/unit/")) + "/fixtures/period/fold_cases.csv");
+    ASSERT_TRUE(cases.good());
+    std::string line;
+    std::getline(cases, line);  // header
+    int checked = 0;
+    while (std::getline(cases, line)) {
+        std::istringstream fields(line);
+        std::string name, period, f_oneway;
+        std::getline(fields, name, ',');
+        std::getline(fields, period, ',');
+        std::getline(fields, f_oneway, ',');
+        const int p = std::stoi(period);
+        const auto cols = read_csv_columns("fold_" + name + ".csv", 2);
+        const std::vector<double> &x = cols[0], &want_trend = cols[1];
+        const std::size_t m = x.size();
+        const std::vector<double> trend = moving_average_trend(x.data(), m, p);
+        for (std::size_t i = 0; i < m; ++i) EXPECT_NEAR(trend[i], want_trend[i], 1e-9) << name << " i=" << i;
+        // scipy divides SSW by m − p; we by c·m − (p − 1) (see degrees_of_freedom in period_score.cpp).
+        const double pd = p, c = p % 2 == 0 ? 1.0 - 1.0 / pd - 1.0 / (2.0 * pd * pd) : 1.0 - 1.0 / pd;
+        const double want_f = std::stod(f_oneway) * (c * static_cast<double>(m) - (pd - 1.0)) / (static_cast<double>(m) - pd);
+        StopToken stop;
+        const PeriodScore s = score_period(x.data(), m, p, stop);
+        EXPECT_NEAR(s.f / want_f, 1.0, 1e-9) << name;
+        ++checked;
+    }
+    EXPECT_EQ(checked, 3);
+}
+
 TEST(ScorePeriod, ExactPatternHasStrengthOne) {
     std::vector<double> x(70);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = 3.0 * static_cast<double>(i) + (i % 7 == 5 ? 10.0 : 0.0);
