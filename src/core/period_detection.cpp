@@ -13,8 +13,10 @@ namespace anomaly {
 
 namespace {
 
-// A divisor replaces the round's best period when it has this share of its strength.
+// A divisor d replaces the round's best period q when it has this share of
+// q's strength on d's time scale, and at least kDivisorFloor of q's own.
 constexpr double kFundamentalShare = 0.7;
+constexpr double kDivisorFloor = 0.25;
 // Steps of the final climb of a round's best period to a stronger neighbour.
 constexpr int kMaxClimb = 8;
 
@@ -130,13 +132,22 @@ std::vector<DetectedPeriod> detect_periods(const double *values, std::size_t n, 
             best = next_best;
             best_score = next_score;
         }
-        // Prefer the smallest divisor that is nearly as strong.
+        // Prefer the smallest divisor d that is nearly as strong as the best
+        // period q when both are measured on d's time scale (trend = the
+        // moving average over d): 7 rather than 14 (the same pattern), 24
+        // rather than 168, and 7 rather than 364 when 364's extra strength
+        // is a yearly cycle (trend on the weekly scale). q can then come in a
+        // later round with what it adds; the other way round, d could not.
+        // d must also have a fair share of q's own strength: on the scale of
+        // a short divisor (3 for 2016) little of q's pattern is left.
         int chosen = best;
         double chosen_strength = best_score.strength;
         for (int d = min_p; d <= best / 2; ++d) {
             if (best % d != 0 || divides_found(d)) continue;
             const PeriodScore s = scorer.score(reference, residual.data(), d, PeriodTests::all, stop);
-            if (s.significant && s.strength >= kFundamentalShare * best_score.strength) {
+            if (!s.significant) continue;
+            const PeriodScore q_at_d = scorer.score(reference, residual.data(), best, d, PeriodTests::screen, stop);
+            if (s.strength >= kFundamentalShare * q_at_d.strength && s.strength >= kDivisorFloor * best_score.strength) {
                 chosen = d;
                 chosen_strength = s.strength;
                 break;

@@ -40,14 +40,17 @@
 //     Sokal's window), so that smooth wandering such as a random walk is not
 //     read as a pattern.
 //  4. Select, greedily: the candidate of highest strength wins the round; it
-//     climbs to a stronger neighbour (p ± 1) while there is one; then one of
-//     its divisors d ≥ min_period replaces it if d is significant with at
-//     least 70% of its strength (the fundamental is preferred to its
-//     multiples: 7, not 14 or 21). The winner's mean pattern is subtracted
-//     from the series, and the next rounds score the remaining candidates
-//     (except divisors of found periods, whose pattern is part of theirs) on
-//     what is left: a later period's strength is σ̂²_pattern of what is left
-//     over σ̂²_pattern + σ̂²_rest of the series itself, the share it explains
+//     climbs to a stronger neighbour (p ± 1) while there is one; then the
+//     smallest divisor d ≥ min_period of the winner q replaces it if d is
+//     significant, has at least 25% of q's strength, and at least 70% of
+//     q's strength measured on d's time scale (q's pattern with the moving
+//     average over d as trend): the fundamental is preferred to its
+//     multiples (7, not 14 or 21; 24, not 168; 7 before 364 when 364 adds a
+//     yearly cycle). The winner's mean pattern is subtracted from the
+//     series, and the next rounds score the remaining candidates (except
+//     divisors of found periods, whose pattern is part of theirs) on what is
+//     left: a later period's strength is σ̂²_pattern of what is left over
+//     σ̂²_pattern + σ̂²_rest of the series itself, the share it explains
 //     BEYOND the periods found before it (hourly data: 24 first, then 168
 //     with the weekday/weekend difference only).
 // Results are ordered by strength, highest first; at most

@@ -125,9 +125,9 @@ PeriodScorer::PeriodScorer(std::size_t m) : m_(m), trend_(m), detrended_(m), pre
 
 // Detrends `series` for period p into detrended_ and folds it; the
 // phase means stay in means_.
-PeriodScorer::Fold PeriodScorer::fold(const double *series, int p, StopToken &stop) {
+PeriodScorer::Fold PeriodScorer::fold(const double *series, int p, int trend_window, StopToken &stop) {
     const std::size_t m = m_;
-    ma_trend(series, m, p, trend_.data(), prefix_, stop);
+    ma_trend(series, m, trend_window, trend_.data(), prefix_, stop);
     const std::size_t pp = static_cast<std::size_t>(p);
     means_.assign(pp, 0.0);
     counts_.assign(pp, 0.0);
@@ -226,7 +226,7 @@ double PeriodScorer::autocorrelation_time(StopToken &stop) {
 }
 
 void PeriodScorer::remove_pattern(double *series, int p, StopToken &stop) {
-    fold(series, p, stop);
+    fold(series, p, p, stop);
     const std::size_t pp = means_.size();
     double centre = 0.0;
     for (std::size_t j = 0; j < pp; ++j) centre += counts_[j] * means_[j];
@@ -234,17 +234,21 @@ void PeriodScorer::remove_pattern(double *series, int p, StopToken &stop) {
     for (std::size_t i = 0, j = 0; i < m_; ++i, j = (j + 1 == pp ? 0 : j + 1)) series[i] -= means_[j] - centre;
 }
 
-PeriodScore PeriodScorer::score(const double *reference, const double *residual, int p, PeriodTests tests,
-                                StopToken &stop) {
+PeriodScore PeriodScorer::score(const double *reference, const double *residual, int p, int trend_window,
+                                PeriodTests tests, StopToken &stop) {
     const std::size_t m = m_;
-    const Dof dof = degrees_of_freedom(m, p);
+    // With another trend window the noise correction is approximate (the
+    // window's average is not 0 at every frequency k/p).
+    Dof dof = degrees_of_freedom(m, trend_window);
+    dof.within = std::max(1.0, dof.within + (trend_window - 1.0) - (p - 1.0));
+    dof.between = p - 1.0;
     double total = -1.0;
     if (reference != residual) {
-        const Fold r = fold(reference, p, stop);
+        const Fold r = fold(reference, p, trend_window, stop);
         const Variances ref = variances(r.ssb, r.ssw, m, dof);
         total = std::max(0.0, ref.pattern) + ref.rest;
     }
-    const Fold f = fold(residual, p, stop);
+    const Fold f = fold(residual, p, trend_window, stop);
     const Variances v = variances(f.ssb, f.ssw, m, dof);
     if (total < 0.0) total = std::max(0.0, v.pattern) + v.rest;
     PeriodScore s{0.0, std::numeric_limits<double>::quiet_NaN(), 1.0, false};

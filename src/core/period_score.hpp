@@ -43,7 +43,15 @@ public:
     // the residual / (σ̂²_pattern + σ̂²_rest of `reference`). The same
     // pointer twice scores a series on its own; after periods were removed
     // from the residual, the reference is the series they were removed from.
-    PeriodScore score(const double *reference, const double *residual, int p, PeriodTests tests, StopToken &stop);
+    PeriodScore score(const double *reference, const double *residual, int p, PeriodTests tests, StopToken &stop) {
+        return score(reference, residual, p, p, tests, stop);
+    }
+    // The same with the trend taken as the moving average of length
+    // trend_window (2 ≤ trend_window ≤ m/2) instead of p: how strong the
+    // period-p pattern is on the time scale of a shorter period, whose
+    // moving average leaves out slower cycles (a yearly one, for 364 vs 7).
+    PeriodScore score(const double *reference, const double *residual, int p, int trend_window, PeriodTests tests,
+                      StopToken &stop);
 
     // series −= its mean pattern of period p (detrended, clipped, centered).
     void remove_pattern(double *series, int p, StopToken &stop);
@@ -53,7 +61,7 @@ private:
         double ssb = 0, ssw = 0;
         double rho1 = 0;  // lag-1 autocorrelation of the within-phase residuals
     };
-    Fold fold(const double *series, int p, StopToken &stop);
+    Fold fold(const double *series, int p, int trend_window, StopToken &stop);
     void winsorize();
     double autocorrelation_time(StopToken &stop);
 

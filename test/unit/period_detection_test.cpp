@@ -321,6 +321,22 @@ TEST(DetectPeriods, HourlyGives24Then168) {
     }
 }
 
+TEST(DetectPeriods, DailyWithWeeklyAndYearlyGivesBoth) {
+    // Three years of daily data, weekly pattern plus a yearly cycle of
+    // amplitude 100: 364 (= 52 weeks) holds both patterns and is the
+    // strongest period, but 7 is reported too, and the yearly period comes
+    // with what it adds to the week.
+    for (unsigned seed = 1; seed <= 4; ++seed) {
+        std::vector<double> v = daily_weekly(3 * 365 + 1, 20.0, seed);
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] += 100.0 * std::sin(2.0 * M_PI * static_cast<double>(i) / 365.25);
+        const auto r = detect(v);
+        ASSERT_EQ(r.size(), 2u) << describe(r);
+        EXPECT_GE(r[0].period, 362) << describe(r);
+        EXPECT_LE(r[0].period, 368) << describe(r);
+        EXPECT_EQ(r[1].period, 7) << describe(r);
+    }
+}
+
 TEST(DetectPeriods, MonthlyGives12) {
     for (std::size_t years : {4, 10}) {
         for (unsigned seed = 1; seed <= 5; ++seed) {
