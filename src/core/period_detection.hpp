@@ -6,16 +6,17 @@
 // plus each round winner's neighbours and divisors, plus an O(n log n)
 // autocorrelation time for significant scores with correlated residuals.
 //  1. Prepare: leading and trailing missing values (NaN) are dropped, interior
-//     ones filled by linear interpolation between their finite neighbours.
+//     ones filled by linear interpolation between their finite neighbours;
+//     the series is scaled to max |x| = 1 and centred (results are invariant
+//     under a·x + b).
 //  2. Candidates: the series minus its least-squares line, Hann-tapered and
-//     zero-padded, gives a periodogram; its most prominent local maxima
+//     zero-padded, gives a periodogram; its 32 most prominent local maxima
 //     (power over the median power of the 33 bins around it, a median never
-//     taken below 1e-9 of the total power) in the allowed
-//     period range are candidate frequencies. Each becomes two integer lags:
-//     the nearest integer to its period, and the lag in the peak's
-//     resolution range where the autocorrelation function (ACF) of the
-//     detrended series stands highest above the chord across that range (the
-//     top of the ACF hill, AUTOPERIOD-style).
+//     taken below 1e-9 of the total power) in the allowed period range are
+//     candidate frequencies. Each gives the nearest integer to its period
+//     and the (up to) 3 highest local maxima of the autocorrelation function
+//     (ACF) of the detrended series within the peak's resolution range (the
+//     hill tops, AUTOPERIOD-style).
 //  3. Score: a candidate p is scored on the series minus its centered moving
 //     average of length p (2×p for even p; the classical-decomposition trend,
 //     which contains no period-p pattern; at both ends the trend is the
