@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <utility>
@@ -17,6 +18,12 @@ namespace {
 // q's strength on d's time scale, and at least kDivisorFloor of q's own.
 constexpr double kFundamentalShare = 0.7;
 constexpr double kDivisorFloor = 0.25;
+// A round's best period snaps to a multiple of a found period this close
+// (2 lags, or 0.5% of the period if more) when the multiple has this share
+// of its strength.
+constexpr int kNestedSnap = 2;
+constexpr int kNestedSnapFraction = 200;
+constexpr double kNestedShare = 0.9;
 // Steps of the final climb of a round's best period to a stronger neighbour.
 constexpr int kMaxClimb = 8;
 
@@ -131,6 +138,21 @@ std::vector<DetectedPeriod> detect_periods(const double *values, std::size_t n, 
             if (next_best == best) break;
             best = next_best;
             best_score = next_score;
+        }
+        // Nested calendars: a period within two lags (or 0.5%) of a multiple
+        // of a found period (167 or 169 after 24) is taken as that multiple
+        // (168) when the multiple is nearly as strong: noise moves the top
+        // that much.
+        for (const DetectedPeriod &f : found) {
+            const int multiple = static_cast<int>(std::lround(static_cast<double>(best) / f.period)) * f.period;
+            const int snap = std::max(kNestedSnap, best / kNestedSnapFraction);
+            if (multiple == best || std::abs(multiple - best) > snap || multiple < min_p || multiple > max_p) continue;
+            const PeriodScore s = scorer.score(reference, residual.data(), multiple, PeriodTests::all, stop);
+            if (s.significant && s.strength >= kNestedShare * best_score.strength) {
+                best = multiple;
+                best_score = s;
+                break;
+            }
         }
         // Prefer the smallest divisor d that is nearly as strong as the best
         // period q when both are measured on d's time scale (trend = the
