@@ -68,9 +68,16 @@ BEGIN
     END LOOP;
     -- cron.schedule(name, ...) replaces the schedule of an existing job of
     -- that name and role, keeping its id; pg_cron validates the expression.
-    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
-        INTO job_id
-        USING anomaly.schedule_job_name(), cron, 'CALL anomaly.run_checks()';
+    BEGIN
+        EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+            INTO job_id
+            USING anomaly.schedule_job_name(), cron, 'CALL anomaly.run_checks()';
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'anomaly.schedule: % is not a cron schedule pg_cron accepts', pg_catalog.quote_literal(cron)
+            USING ERRCODE = '22023',
+                  DETAIL = SQLERRM,
+                  HINT = 'Five fields: minute hour day-of-month month day-of-week, e.g. ''*/5 * * * *'' (every 5 minutes) or ''0 6 * * *'' (06:00 daily; pg_cron 1.4 reads schedules in GMT); one minute is the finest granularity.';
+    END;
     RETURN job_id;
 END $$;
 
