@@ -1,0 +1,508 @@
+---------------------------------------------------------------------------
+-- Monitoring layer, part 2: rule methods.
+-- Every method is one evaluator with the common signature
+--   anomaly.rule_<method>(times timestamptz[], vals float8[], params jsonb)
+--   RETURNS TABLE(ts, value, expected, lower, upper, score, is_anomaly)
+-- returning one row per input point (only the points with ts >= params->>'from'
+-- when that key is given), causal: a row uses that point and earlier ones
+-- only (missing_data also uses the next point's time, or as_of). While a
+-- method lacks history, expected, score and is_anomaly are NULL. Points must
+-- be in strictly increasing time; NULL, NaN and +/-Infinity values are never
+-- scored and never count as history. Parameters are validated on every call,
+-- also with empty arrays: that is how rules are validated when written.
+-- Runtime keys (run_checks supplies them): as_of, frequency, good_direction,
+-- from.
+---------------------------------------------------------------------------
+
+CREATE FUNCTION anomaly.rule_param(params pg_catalog.jsonb, method pg_catalog.text, key pg_catalog.text,
+                                   fallback pg_catalog.float8, min_value pg_catalog.float8,
+                                   max_value pg_catalog.float8, integral pg_catalog.bool DEFAULT false)
+    RETURNS pg_catalog.float8
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    j jsonb := params -> key;
+    x float8;
+BEGIN
+    IF j IS NULL OR jsonb_typeof(j) = 'null' THEN
+        IF fallback IS NULL THEN
+            RAISE EXCEPTION 'rule method %: parameter "%" is required', method, key
+                USING ERRCODE = '22023';
+        END IF;
+        RETURN fallback;
+    END IF;
+    IF jsonb_typeof(j) <> 'number' THEN
+        RAISE EXCEPTION 'rule method %: parameter "%" must be a number, not %', method, key, j
+            USING ERRCODE = '22023';
+    END IF;
+    x := j::text::float8;
+    IF x < min_value OR x > max_value OR (integral AND x <> trunc(x)) THEN
+        RAISE EXCEPTION 'rule method %: parameter "%" = % is out of range', method, key, j
+            USING ERRCODE = '22023',
+                  HINT = format('Use %s from %s to %s.', CASE WHEN integral THEN 'an integer' ELSE 'a number' END,
+                                min_value, max_value);
+    END IF;
+    RETURN x;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_param(pg_catalog.jsonb, pg_catalog.text, pg_catalog.text, pg_catalog.float8, pg_catalog.float8, pg_catalog.float8, pg_catalog.bool) IS
+'Helper for rule method evaluators: numeric parameter `key` of `params`, `fallback` when absent (NULL fallback = required), SQLSTATE 22023 when not a number, out of [min_value, max_value] or not integral when `integral`.';
+
+CREATE FUNCTION anomaly.rule_points_check(times pg_catalog.timestamptz[], vals pg_catalog.float8[],
+                                          method pg_catalog.text)
+    RETURNS void
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF cardinality(times) <> cardinality(vals) THEN
+        RAISE EXCEPTION 'rule method %: % times but % values', method, cardinality(times), cardinality(vals)
+            USING ERRCODE = '22023';
+    END IF;
+    IF array_position(times, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'rule method %: a point time is NULL', method USING ERRCODE = '22004';
+    END IF;
+    IF EXISTS (SELECT FROM unnest(times[1:cardinality(times) - 1], times[2:]) AS u(a, b) WHERE b <= a) THEN
+        RAISE EXCEPTION 'rule method %: point times must be strictly increasing', method
+            USING ERRCODE = '22023';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_points_check(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.text) IS
+'Helper for rule method evaluators: the arrays have the same length, no NULL time, times strictly increasing (SQLSTATE 22023 / 22004 otherwise).';
+
+CREATE FUNCTION anomaly.rule_from(params pg_catalog.jsonb)
+    RETURNS pg_catalog.timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN coalesce((params ->> 'from')::timestamptz, '-infinity'::timestamptz);
+
+COMMENT ON FUNCTION anomaly.rule_from(pg_catalog.jsonb) IS
+'Helper for rule method evaluators: the runtime key "from" (first point to return), -infinity without it.';
+
+---------------------------------------------------------------------------
+-- Layer 1: static thresholds
+
+CREATE FUNCTION anomaly.rule_min(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    thr float8 := anomaly.rule_param(params, 'min', 'threshold', NULL, '-Infinity', 'Infinity');
+    since timestamptz := anomaly.rule_from(params);
+BEGIN
+    PERFORM anomaly.rule_points_check(times, vals, 'min');
+    RETURN QUERY
+    SELECT u.t, u.v, thr, thr, NULL::float8,
+           CASE WHEN u.v > '-Infinity' AND u.v < 'Infinity' THEN u.v - thr END,
+           CASE WHEN u.v > '-Infinity' AND u.v < 'Infinity' THEN u.v < thr END
+    FROM unnest(times, vals) AS u(t, v)
+    WHERE u.t >= since;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_min(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method min (layer 1): anomaly when value < threshold. params {"threshold": required}. expected = lower = threshold, score = value - threshold.';
+
+CREATE FUNCTION anomaly.rule_max(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    thr float8 := anomaly.rule_param(params, 'max', 'threshold', NULL, '-Infinity', 'Infinity');
+    since timestamptz := anomaly.rule_from(params);
+BEGIN
+    PERFORM anomaly.rule_points_check(times, vals, 'max');
+    RETURN QUERY
+    SELECT u.t, u.v, thr, NULL::float8, thr,
+           CASE WHEN u.v > '-Infinity' AND u.v < 'Infinity' THEN u.v - thr END,
+           CASE WHEN u.v > '-Infinity' AND u.v < 'Infinity' THEN u.v > thr END
+    FROM unnest(times, vals) AS u(t, v)
+    WHERE u.t >= since;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_max(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method max (layer 1): anomaly when value > threshold. params {"threshold": required}. expected = upper = threshold, score = value - threshold.';
+
+CREATE FUNCTION anomaly.rule_zero_day(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    lb int := anomaly.rule_param(params, 'zero_day', 'lookback', 7, 1, 10000, true);
+    since timestamptz := anomaly.rule_from(params);
+BEGIN
+    PERFORM anomaly.rule_points_check(times, vals, 'zero_day');
+    RETURN QUERY
+    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
+               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
+         f AS (SELECT p.i, avg(p.v) OVER w AS m
+               FROM p WHERE p.ok
+               WINDOW w AS (ORDER BY p.i ROWS BETWEEN lb PRECEDING AND 1 PRECEDING))
+    SELECT p.t, p.v, f.m, NULL::float8, NULL::float8,
+           CASE WHEN f.m > 0 THEN (p.v - f.m) / f.m END,
+           CASE WHEN p.ok THEN coalesce(p.v = 0 AND f.m > 0, false) END
+    FROM p LEFT JOIN f ON f.i = p.i
+    WHERE p.t >= since
+    ORDER BY p.i;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_zero_day(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method zero_day (layer 1): anomaly when value = 0 while the mean of the up to `lookback` finite values before it is > 0. params {"lookback": 7}. expected = that mean, score = (value - mean)/mean. Works from the second point.';
+
+CREATE FUNCTION anomaly.rule_missing_data(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    gap float8 := anomaly.rule_param(params, 'missing_data', 'max_gap_periods', 2, 1, 1e6);
+    freq interval := (params ->> 'frequency')::interval;
+    as_of timestamptz := (params ->> 'as_of')::timestamptz;
+    since timestamptz := anomaly.rule_from(params);
+BEGIN
+    IF freq IS NULL OR freq <= '0'::interval OR as_of IS NULL THEN
+        RAISE EXCEPTION 'rule method missing_data: params need "frequency" (a positive interval) and "as_of" (a timestamptz)'
+            USING ERRCODE = '22023', HINT = 'run_checks supplies both; give them when calling the function directly.';
+    END IF;
+    PERFORM anomaly.rule_points_check(times, vals, 'missing_data');
+    RETURN QUERY
+    SELECT s.t, s.v, NULL::float8, NULL::float8, NULL::float8,
+           -(extract(epoch FROM s.nxt - s.t) / extract(epoch FROM freq))::float8,
+           s.nxt - s.t > freq * gap
+    FROM (SELECT u.t, u.v, u.i, coalesce(lead(u.t) OVER (ORDER BY u.i), greatest(as_of, u.t)) AS nxt
+          FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)) AS s
+    WHERE s.t >= since
+    ORDER BY s.i;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_missing_data(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method missing_data (layer 1, staleness): a point is anomalous when the next point (or as_of, for the last one) comes more than max_gap_periods * frequency after it. params {"max_gap_periods": 2} plus runtime "frequency" and "as_of" (never the clock, so backtests repeat). score = -(gap in periods).';
+
+---------------------------------------------------------------------------
+-- Layer 2: statistical deviation
+
+CREATE FUNCTION anomaly.rule_mad_zscore(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    thr float8 := anomaly.rule_param(params, 'mad_zscore', 'threshold', 3.5, 0, 1e6);
+    lb int := anomaly.rule_param(params, 'mad_zscore', 'lookback', 28, 2, 10000, true);
+    mh int := anomaly.rule_param(params, 'mad_zscore', 'min_history', 7, 2, 10000, true);
+    since timestamptz := anomaly.rule_from(params);
+    fin float8[];
+BEGIN
+    PERFORM anomaly.rule_points_check(times, vals, 'mad_zscore');
+    IF mh > lb THEN
+        RAISE EXCEPTION 'rule method mad_zscore: min_history (%) exceeds lookback (%)', mh, lb USING ERRCODE = '22023';
+    END IF;
+    fin := ARRAY(SELECT v FROM unnest(vals) AS v WHERE v > '-Infinity' AND v < 'Infinity');
+    RETURN QUERY
+    WITH p AS (SELECT u.t, u.v, u.i, u.z, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
+               FROM unnest(times, vals, anomaly.mad_zscore(vals, lb, mh)) WITH ORDINALITY AS u(t, v, z, i)),
+         f AS (SELECT p.i, p.t, count(*) OVER (ORDER BY p.i) - 1 AS before FROM p WHERE p.ok),
+         w AS (SELECT f.i, med.m,
+                      CASE WHEN dev.mad > 0 THEN dev.mad / 0.6745 ELSE 1.253314 * dev.mean_abs END AS spread
+               FROM f
+               CROSS JOIN LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS m
+                                   FROM unnest(fin[greatest(1, f.before - lb + 1)::int:f.before::int]) AS x) AS med
+               CROSS JOIN LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(x - med.m)) AS mad,
+                                          avg(abs(x - med.m)) AS mean_abs
+                                   FROM unnest(fin[greatest(1, f.before - lb + 1)::int:f.before::int]) AS x) AS dev
+               WHERE f.t >= since AND f.before >= mh)
+    SELECT p.t, p.v, w.m, w.m - thr * w.spread, w.m + thr * w.spread, p.z, abs(p.z) > thr
+    FROM p LEFT JOIN w ON w.i = p.i
+    WHERE p.t >= since
+    ORDER BY p.i;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_mad_zscore(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method mad_zscore (layer 2): score = anomaly.mad_zscore over the last `lookback` finite values; expected = their median, range = median +/- threshold * MAD/0.6745 (1.253314 * mean absolute deviation when MAD = 0); anomaly when |score| > threshold. params {"threshold": 3.5, "lookback": 28, "min_history": 7}.';
+
+CREATE FUNCTION anomaly.rule_zscore(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    thr float8 := anomaly.rule_param(params, 'zscore', 'threshold', 3, 0, 1e6);
+    lb int := anomaly.rule_param(params, 'zscore', 'lookback', 28, 2, 10000, true);
+    mh int := anomaly.rule_param(params, 'zscore', 'min_history', 7, 2, 10000, true);
+    since timestamptz := anomaly.rule_from(params);
+BEGIN
+    PERFORM anomaly.rule_points_check(times, vals, 'zscore');
+    IF mh > lb THEN
+        RAISE EXCEPTION 'rule method zscore: min_history (%) exceeds lookback (%)', mh, lb USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
+               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
+         f AS (SELECT p.i, p.v, avg(p.v) OVER w AS m, stddev_samp(p.v) OVER w AS sd, count(*) OVER w AS n
+               FROM p WHERE p.ok
+               WINDOW w AS (ORDER BY p.i ROWS BETWEEN lb PRECEDING AND 1 PRECEDING)),
+         s AS (SELECT f.i, f.m, f.sd,
+                      CASE WHEN f.sd > 0 THEN (f.v - f.m) / f.sd
+                           WHEN f.v = f.m THEN 0
+                           WHEN f.v > f.m THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END AS z
+               FROM f WHERE f.n >= mh)
+    SELECT p.t, p.v, s.m, s.m - thr * s.sd, s.m + thr * s.sd, s.z, abs(s.z) > thr
+    FROM p LEFT JOIN s ON s.i = p.i
+    WHERE p.t >= since
+    ORDER BY p.i;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_zscore(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method zscore (layer 2): score = (value - mean) / stddev_samp of the last `lookback` finite values before the point (0 or +/-Infinity when stddev = 0); expected = mean, range = mean +/- threshold * stddev; anomaly when |score| > threshold. params {"threshold": 3, "lookback": 28, "min_history": 7}.';
+
+CREATE FUNCTION anomaly.rule_pct_deviation(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    thr float8 := anomaly.rule_param(params, 'pct_deviation', 'threshold_pct', 20, 0, 1e9);
+    lb int := anomaly.rule_param(params, 'pct_deviation', 'lookback', 7, 1, 10000, true);
+    mh int := anomaly.rule_param(params, 'pct_deviation', 'min_history', 7, 1, 10000, true);
+    since timestamptz := anomaly.rule_from(params);
+BEGIN
+    PERFORM anomaly.rule_points_check(times, vals, 'pct_deviation');
+    IF mh > lb THEN
+        RAISE EXCEPTION 'rule method pct_deviation: min_history (%) exceeds lookback (%)', mh, lb USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
+               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
+         f AS (SELECT p.i, p.v, avg(p.v) OVER w AS m, count(*) OVER w AS n
+               FROM p WHERE p.ok
+               WINDOW w AS (ORDER BY p.i ROWS BETWEEN lb PRECEDING AND 1 PRECEDING)),
+         s AS (SELECT f.i, f.m, anomaly.pct_change(f.v, f.m) AS d FROM f WHERE f.n >= mh)
+    SELECT p.t, p.v, s.m, s.m - abs(s.m) * thr / 100, s.m + abs(s.m) * thr / 100, s.d, abs(s.d) > thr
+    FROM p LEFT JOIN s ON s.i = p.i
+    WHERE p.t >= since
+    ORDER BY p.i;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_pct_deviation(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method pct_deviation (layer 2): score = 100 * (value - mean) / |mean| with mean over the last `lookback` finite values before the point; range = mean +/- |mean| * threshold_pct/100; anomaly when |score| > threshold_pct. params {"threshold_pct": 20, "lookback": 7, "min_history": 7}.';
+
+CREATE FUNCTION anomaly.pct_change(value pg_catalog.float8, expected pg_catalog.float8)
+    RETURNS pg_catalog.float8
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN CASE WHEN expected <> 0 THEN 100 * (value - expected) / abs(expected)
+                WHEN value = expected THEN 0
+                WHEN value > expected THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END;
+
+COMMENT ON FUNCTION anomaly.pct_change(pg_catalog.float8, pg_catalog.float8) IS
+'100 * (value - expected) / |expected|; 0 when both are 0, +/-Infinity when only expected is 0.';
+
+CREATE FUNCTION anomaly.rule_same_period_last_week(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    thr float8 := anomaly.rule_param(params, 'same_period_last_week', 'threshold_pct', 20, 0, 1e9);
+    wk int := anomaly.rule_param(params, 'same_period_last_week', 'weeks', 4, 1, 520, true);
+    mw int := anomaly.rule_param(params, 'same_period_last_week', 'min_weeks', 2, 1, 520, true);
+    since timestamptz := anomaly.rule_from(params);
+BEGIN
+    PERFORM anomaly.rule_points_check(times, vals, 'same_period_last_week');
+    IF mw > wk THEN
+        RAISE EXCEPTION 'rule method same_period_last_week: min_weeks (%) exceeds weeks (%)', mw, wk USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
+               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
+         s AS (SELECT p.i, avg(q.v) AS m
+               FROM p
+               CROSS JOIN generate_series(1, wk) AS k
+               JOIN p AS q ON q.t = p.t - k * '7 days'::interval AND q.ok
+               WHERE p.ok AND p.t >= since
+               GROUP BY p.i, p.v
+               HAVING count(*) >= mw),
+         d AS (SELECT s.i, s.m, anomaly.pct_change(p.v, s.m) AS d FROM s JOIN p ON p.i = s.i)
+    SELECT p.t, p.v, d.m, d.m - abs(d.m) * thr / 100, d.m + abs(d.m) * thr / 100, d.d, abs(d.d) > thr
+    FROM p LEFT JOIN d ON d.i = p.i
+    WHERE p.t >= since
+    ORDER BY p.i;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_same_period_last_week(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method same_period_last_week (layer 2, day-of-week adjusted): expected = mean of the finite values at exactly ts - 7, 14, ... weeks*7 days (same weekday and time, session time zone), at least min_weeks of them; score = 100 * (value - expected)/|expected|; anomaly when |score| > threshold_pct. params {"threshold_pct": 20, "weeks": 4, "min_weeks": 2}.';
+
+---------------------------------------------------------------------------
+-- Layer 3: trend
+
+CREATE FUNCTION anomaly.rule_consecutive_direction(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    n int := anomaly.rule_param(params, 'consecutive_direction', 'n', 5, 2, 10000, true);
+    moving text := coalesce(params ->> 'moving',
+                            CASE params ->> 'good_direction' WHEN 'up' THEN 'down' WHEN 'down' THEN 'up' ELSE 'both' END);
+    since timestamptz := anomaly.rule_from(params);
+    fin float8[];
+BEGIN
+    IF moving NOT IN ('up', 'down', 'both') THEN
+        RAISE EXCEPTION 'rule method consecutive_direction: parameter "moving" must be up, down or both, not %', moving
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM anomaly.rule_points_check(times, vals, 'consecutive_direction');
+    fin := ARRAY(SELECT v FROM unnest(vals) AS v WHERE v > '-Infinity' AND v < 'Infinity');
+    RETURN QUERY
+    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
+               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
+         d AS (SELECT p.i, row_number() OVER (ORDER BY p.i) AS j,
+                      sign(p.v - lag(p.v) OVER (ORDER BY p.i)) AS s
+               FROM p WHERE p.ok),
+         g AS (SELECT d.*, sum(CASE WHEN d.s IS DISTINCT FROM d.prev THEN 1 ELSE 0 END) OVER (ORDER BY d.j) AS grp
+               FROM (SELECT d.*, lag(d.s) OVER (ORDER BY d.j) AS prev FROM d) AS d),
+         c AS (SELECT g.i, g.j, g.s, row_number() OVER (PARTITION BY g.grp ORDER BY g.j) AS streak FROM g),
+         r AS (SELECT c.i, c.j - c.streak AS start_j,
+                      CASE WHEN c.s = 0 THEN 0 ELSE c.s * c.streak END AS z
+               FROM c WHERE c.j > n)
+    SELECT p.t, p.v, fin[r.start_j::int], NULL::float8, NULL::float8, r.z::float8,
+           (moving IN ('down', 'both') AND r.z <= -n) OR (moving IN ('up', 'both') AND r.z >= n)
+    FROM p LEFT JOIN r ON r.i = p.i
+    WHERE p.t >= since
+    ORDER BY p.i;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_consecutive_direction(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method consecutive_direction (layer 3): score = signed length of the current run of strictly falling (-) or rising (+) finite values; anomaly when the run reaches n in the watched direction ("moving": down/up/both; default: against the runtime good_direction, both when none). expected = the value where the run started. params {"n": 5, "moving": null}.';
+
+CREATE FUNCTION anomaly.rule_rolling_mean_shift(times pg_catalog.timestamptz[], vals pg_catalog.float8[], params pg_catalog.jsonb)
+    RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
+                  lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
+                  is_anomaly pg_catalog.bool)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    sw int := anomaly.rule_param(params, 'rolling_mean_shift', 'short', 7, 1, 10000, true);
+    lw int := anomaly.rule_param(params, 'rolling_mean_shift', 'long', 28, 1, 10000, true);
+    thr float8 := anomaly.rule_param(params, 'rolling_mean_shift', 'threshold_pct', 10, 0, 1e9);
+    since timestamptz := anomaly.rule_from(params);
+BEGIN
+    PERFORM anomaly.rule_points_check(times, vals, 'rolling_mean_shift');
+    RETURN QUERY
+    WITH p AS (SELECT u.t, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok, u.v
+               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
+         f AS (SELECT p.i, avg(p.v) OVER (ORDER BY p.i ROWS BETWEEN sw - 1 PRECEDING AND CURRENT ROW) AS sm,
+                      avg(p.v) OVER (ORDER BY p.i ROWS BETWEEN sw + lw - 1 PRECEDING AND sw PRECEDING) AS lm,
+                      row_number() OVER (ORDER BY p.i) AS j
+               FROM p WHERE p.ok),
+         s AS (SELECT f.i, f.sm, f.lm, anomaly.pct_change(f.sm, f.lm) AS d FROM f WHERE f.j >= sw + lw)
+    SELECT p.t, coalesce(s.sm, p.v), s.lm, s.lm - abs(s.lm) * thr / 100, s.lm + abs(s.lm) * thr / 100,
+           s.d, abs(s.d) > thr
+    FROM p LEFT JOIN s ON s.i = p.i
+    WHERE p.t >= since
+    ORDER BY p.i;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.rule_rolling_mean_shift(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
+'Rule method rolling_mean_shift (layer 3): value = mean of the last `short` finite values up to and including the point, expected = mean of the `long` finite values before those; score = 100 * (value - expected)/|expected|; anomaly when |score| > threshold_pct. params {"short": 7, "long": 28, "threshold_pct": 10}.';
+
+---------------------------------------------------------------------------
+-- The registry rows of the built-in methods.
+
+INSERT INTO anomaly.rule_methods (method, layer, evaluator, param_defaults, history, warmup, arrival_based,
+                                  description, formula, false_positive_rate, builtin) VALUES
+('min', 1, 'anomaly.rule_min(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"threshold": null}', '''0''::interval', '''0''::interval', false,
+ 'Value below a fixed minimum.', 'value < threshold', 'none if the threshold is a true floor', true),
+('max', 1, 'anomaly.rule_max(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"threshold": null}', '''0''::interval', '''0''::interval', false,
+ 'Value above a fixed maximum.', 'value > threshold', 'none if the threshold is a true ceiling', true),
+('zero_day', 1, 'anomaly.rule_zero_day(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"lookback": 7}', '(params->>''lookback'')::int * frequency', 'frequency', false,
+ 'Value is zero while the trailing mean is positive (a dead pipeline or a broken checkout).',
+ 'value = 0 AND mean(last lookback values) > 0', 'near zero for metrics that are never legitimately zero', true),
+('missing_data', 1, 'anomaly.rule_missing_data(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"max_gap_periods": 2}', '''0''::interval', '''0''::interval', true,
+ 'No new point for more than max_gap_periods periods (stale data).',
+ 'next_ts (or as_of) - ts > max_gap_periods * frequency', 'depends on ingestion delays; raise max_gap_periods for slow pipelines', true),
+('mad_zscore', 2, 'anomaly.rule_mad_zscore(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"threshold": 3.5, "lookback": 28, "min_history": 7}', '(params->>''lookback'')::int * frequency',
+ '(params->>''min_history'')::int * frequency', false,
+ 'Robust deviation from the rolling median (outliers in the history do not mask new ones).',
+ '0.6745 * (value - median(last lookback)) / MAD(last lookback); |score| > threshold',
+ 'about 1 in 2,000 points for normal noise at 3.5 (heavier on skewed data)', true),
+('zscore', 2, 'anomaly.rule_zscore(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"threshold": 3, "lookback": 28, "min_history": 7}', '(params->>''lookback'')::int * frequency',
+ '(params->>''min_history'')::int * frequency', false,
+ 'Deviation from the rolling mean in standard deviations.',
+ '(value - mean(last lookback)) / stddev(last lookback); |score| > threshold',
+ 'about 1 in 370 points for normal noise at 3', true),
+('pct_deviation', 2, 'anomaly.rule_pct_deviation(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"threshold_pct": 20, "lookback": 7, "min_history": 7}', '(params->>''lookback'')::int * frequency',
+ '(params->>''min_history'')::int * frequency', false,
+ 'Percent deviation from the rolling mean.',
+ '100 * (value - mean(last lookback)) / |mean|; |score| > threshold_pct',
+ 'depends on the metric''s volatility: set threshold_pct above its usual day-to-day swing', true),
+('same_period_last_week', 2, 'anomaly.rule_same_period_last_week(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"threshold_pct": 20, "weeks": 4, "min_weeks": 2}', '(params->>''weeks'')::int * ''7 days''::interval',
+ '(params->>''min_weeks'')::int * ''7 days''::interval', false,
+ 'Percent deviation from the same weekday (and time) of the previous weeks.',
+ '100 * (value - mean(value at ts - 7k days, k = 1..weeks)) / |mean|; |score| > threshold_pct',
+ 'low for metrics with a stable weekly pattern; holidays need events', true),
+('consecutive_direction', 3, 'anomaly.rule_consecutive_direction(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"n": 5, "moving": null}', '(params->>''n'')::int * frequency', '(params->>''n'')::int * frequency', false,
+ 'N periods in a row moving against the good direction (a slow bleed no single point shows).',
+ 'sign(value_t - value_t-1) constant and against good_direction for n periods',
+ 'about 2/(n+1)! per point for noise: 1 in 360 for n = 5', true),
+('rolling_mean_shift', 3, 'anomaly.rule_rolling_mean_shift(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
+ '{"short": 7, "long": 28, "threshold_pct": 10}',
+ '((params->>''short'')::int + (params->>''long'')::int) * frequency',
+ '((params->>''short'')::int + (params->>''long'')::int) * frequency', false,
+ 'The recent mean moved away from the mean before it (a level shift or trend).',
+ '100 * (mean(last short) - mean(long before those)) / |mean(long)|; |score| > threshold_pct',
+ 'low for stable metrics; persistent after a true shift until the long window catches up', true);
