@@ -23,8 +23,9 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
   "${PGC_RUN[@]}" "$PGBIN/pg_ctl" -D "$bench_tmp/data" -w -t 60 restart -m fast >/dev/null
 fi
 
-# The history ends the day before yesterday; "one new day" is yesterday, the
-# last complete day (run_checks never scores the current, incomplete day).
+# Fixed dates: the history is 2023-01-01 and the next days-1 days; the first
+# run is as of the end of its last day, the incremental run one day later,
+# after one new day per metric (run_checks never scores an incomplete day).
 gen_s=$(date +%s)
 pgc_psql -q -v metrics="$metrics" -v days="$days" <<'SQL'
 SET client_min_messages = warning;
@@ -44,7 +45,7 @@ RETURN round((p.level * (1 + p.trend * d)
 CREATE TABLE bench.daily (metric int NOT NULL, day date NOT NULL, value float8, PRIMARY KEY (metric, day));
 -- Rows arrive day by day, as an ingestion job writes them.
 INSERT INTO bench.daily
-SELECT p.metric, current_date - 2 - (:days - 1) + d, bench.value(p, d, current_date - 2 - (:days - 1) + d)
+SELECT p.metric, date '2023-01-01' + d, bench.value(p, d, date '2023-01-01' + d)
 FROM generate_series(0, :days - 1) AS d CROSS JOIN bench.params p
 ORDER BY d, p.metric;
 VACUUM ANALYZE bench.daily;
@@ -69,20 +70,21 @@ pgc_psql -Atq -c "SELECT 'rows: ' || count(*) || ', table size: ' || pg_size_pre
 # prints its summary; sets call_ms.
 timed_call() {
   local label=$1 out
-  out=$(pgc_psql -q -P pager=off -c '\timing on' -c 'CALL anomaly.run_checks()')
+  out=$(pgc_psql -q -P pager=off -c '\timing on' -c "CALL anomaly.run_checks(as_of => '$2')")
   call_ms=$(awk '/^Time: / { v = $2 } END { print v }' <<<"$out")
   echo "-- $label: $call_ms ms"
   grep -v '^Time: ' <<<"$out" | sed 's/^/   /'
 }
 
 echo "== First run: every point of $days days x $metrics metrics"
-timed_call "first run"
+first_as_of=$(pgc_psql -Atq -c "SELECT max(day) + 1 FROM bench.daily")
+timed_call "first run (as of $first_as_of)" "$first_as_of"
 first_ms=$call_ms
 
 # One new day for every metric (yesterday), then the incremental run.
 pgc_psql -q -v days="$days" <<'SQL'
 INSERT INTO bench.daily
-SELECT p.metric, current_date - 1, bench.value(p, :days, current_date - 1) FROM bench.params p;
+SELECT p.metric, date '2023-01-01' + :days, bench.value(p, :days, date '2023-01-01' + :days) FROM bench.params p;
 ANALYZE bench.daily;
 SQL
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
@@ -90,7 +92,7 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
               -c "SELECT pg_stat_statements_reset()" >/dev/null
 fi
 echo "== Incremental run: one new day per metric"
-timed_call "incremental run"
+timed_call "incremental run (as of $(date -d "$first_as_of + 1 day" +%F))" "$(date -d "$first_as_of + 1 day" +%F)"
 incr_ms=$call_ms
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
   echo "== Profile of the incremental run (pg_stat_statements, top 15 by total time)"
@@ -106,7 +108,7 @@ labels=(
 )
 queries=(
   "SELECT count(*) + sum(value) FROM bench.daily"
-  "SELECT count(*) FROM bench.params p, LATERAL (SELECT sum(value) AS s FROM bench.daily d WHERE d.metric = p.metric AND d.day >= current_date - 60) x"
+  "SELECT count(*) + sum(x.s) FROM bench.params p, LATERAL (SELECT sum(value) AS s FROM bench.daily d WHERE d.metric = p.metric AND d.day > date '2023-01-01' + ${days} - 60) x"
 )
 bench_time labels queries
 scan_ms=$(bench_median 1)
