@@ -9,7 +9,8 @@
 # read of the last 60 days of every metric through its view.
 # Knobs: BENCH_METRICS (1000), BENCH_DAYS (730), BENCH_RUNS (5, for the
 # baselines), BENCH_PORT (54334), BENCH_PROFILE=1 (per-statement profile of the
-# incremental run with pg_stat_statements, top 15 by total time).
+# incremental run with pg_stat_statements, top 15 by total time, and per
+# function with track_functions).
 set -euo pipefail
 . "$(dirname "$0")/../lib/sql_timing.sh"
 metrics=${BENCH_METRICS:-1000}
@@ -19,8 +20,10 @@ echo "== run_checks: throw-away cluster, $metrics daily metrics x $days days, de
 bench_cluster "${BENCH_PORT:-54334}"
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
   # pg_stat_statements must be preloaded: restart the cluster with it.
-  pgc_psql -q -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_cron', 'pg_stat_statements'"
+  pgc_psql -q -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_cron', 'pg_stat_statements'" \
+              -c "ALTER SYSTEM SET track_functions = 'all'"
   "${PGC_RUN[@]}" "$PGBIN/pg_ctl" -D "$bench_tmp/data" -w -t 60 restart -m fast >/dev/null
+  pgc_psql -q -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
 fi
 
 # Fixed dates: the history is 2023-01-01 and the next days-1 days; the first
@@ -88,8 +91,8 @@ SELECT p.metric, date '2023-01-01' + :days, bench.value(p, :days, date '2023-01-
 ANALYZE bench.daily;
 SQL
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
-  pgc_psql -q -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SET pg_stat_statements.track = 'all'" \
-              -c "SELECT pg_stat_statements_reset()" >/dev/null
+  pgc_psql -q -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+              -c "SELECT pg_stat_statements_reset(), pg_stat_reset()" >/dev/null
 fi
 echo "== Incremental run: one new day per metric"
 timed_call "incremental run (as of $(date -d "$first_as_of + 1 day" +%F))" "$(date -d "$first_as_of + 1 day" +%F)"
@@ -99,6 +102,11 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
   pgc_psql -P pager=off -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
                                    round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
                             FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
+  echo "== Functions of the incremental run (pg_stat_user_functions: total includes callees, self excludes them)"
+  sleep 1  # function statistics reach the collector when the session ends
+  pgc_psql -P pager=off -c "SELECT schemaname || '.' || funcname AS function, calls, round(total_time::numeric, 1) AS total_ms,
+                                   round(self_time::numeric, 1) AS self_ms
+                            FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 15"
 fi
 
 # Baselines in the same cluster.
