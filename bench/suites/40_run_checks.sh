@@ -23,7 +23,8 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
   pgc_psql -q -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_cron', 'pg_stat_statements'" \
               -c "ALTER SYSTEM SET track_functions = 'all'"
   "${PGC_RUN[@]}" "$PGBIN/pg_ctl" -D "$bench_tmp/data" -w -t 60 restart -m fast >/dev/null
-  pgc_psql -q -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+  pgc_psql -q -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" \
+              -c "SELECT pg_reload_conf()" >/dev/null
 fi
 
 # Fixed dates: the history is 2023-01-01 and the next days-1 days; the first
@@ -98,10 +99,14 @@ echo "== Incremental run: one new day per metric"
 timed_call "incremental run (as of $(date -d "$first_as_of + 1 day" +%F))" "$(date -d "$first_as_of + 1 day" +%F)"
 incr_ms=$call_ms
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
-  echo "== Profile of the incremental run (pg_stat_statements, top 15 by total time)"
-  pgc_psql -P pager=off -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
-                                   round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
-                            FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
+  echo "== Profile of the incremental run (pg_stat_statements, top 15 by plan + execution time;"
+  echo "   statements that differ only in the metric's view name are summed)"
+  pgc_psql -P pager=off -c "SELECT sum(calls) AS calls, round(sum(total_plan_time)::numeric, 1) AS plan_ms,
+                                   round(sum(total_exec_time)::numeric, 1) AS exec_ms,
+                                   left(regexp_replace(regexp_replace(query, 'bench\.m[0-9]+', 'bench.mN', 'g'), '\s+', ' ', 'g'), 100) AS query
+                            FROM pg_stat_statements
+                            GROUP BY regexp_replace(regexp_replace(query, 'bench\.m[0-9]+', 'bench.mN', 'g'), '\s+', ' ', 'g')
+                            ORDER BY sum(total_plan_time + total_exec_time) DESC LIMIT 15"
   echo "== Functions of the incremental run (pg_stat_user_functions: total includes callees, self excludes them)"
   sleep 1  # function statistics reach the collector when the session ends
   pgc_psql -P pager=off -c "SELECT schemaname || '.' || funcname AS function, calls, round(total_time::numeric, 1) AS total_ms,
