@@ -15,7 +15,7 @@ DECLARE
     p pg_proc;
 BEGIN
     SELECT * INTO p FROM pg_proc WHERE oid = NEW.evaluator;
-    IF p.proargtypes::oid[] <> ARRAY['timestamptz[]'::regtype, 'float8[]'::regtype, 'jsonb'::regtype]::oid[]
+    IF ARRAY(SELECT unnest(p.proargtypes::oid[])) <> ARRAY['timestamptz[]'::regtype, 'float8[]'::regtype, 'jsonb'::regtype]::oid[]
        OR NOT p.proretset
        OR p.proallargtypes IS NULL
        OR p.proallargtypes[4:] <> ARRAY['timestamptz'::regtype, 'float8'::regtype, 'float8'::regtype, 'float8'::regtype,

@@ -154,8 +154,16 @@ BEGIN
         SELECT h.*, CASE h.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END AS sev
         FROM anomaly.rule_hits h LEFT JOIN aff ON aff.series = h.series
         WHERE h.metric_id = m.id AND h.ts >= coalesce(aff.since, rebuild_from)
+    ), occ AS (
+        -- The suppressing occurrences over the hits' time span, expanded once.
+        SELECT o.name, o.during, o.dimension_filter
+        FROM anomaly.event_occurrences((SELECT min(hits.ts) FROM hits), (SELECT max(hits.ts) FROM hits)) AS o
+        WHERE o.suppress_alerts AND (o.affected_metrics = '{}' OR m.name = ANY (o.affected_metrics))
     ), pt AS (
-        SELECT p.series, p.ts, anomaly.suppressing_event(m.name, p.series, p.ts) AS ev
+        SELECT p.series, p.ts,
+               (SELECT occ.name FROM occ
+                 WHERE occ.during @> p.ts AND (occ.dimension_filter IS NULL OR p.series @> occ.dimension_filter)
+                 ORDER BY lower(occ.during), occ.name LIMIT 1) AS ev
         FROM (SELECT DISTINCT hits.series, hits.ts FROM hits) AS p
     ), g1 AS (
         SELECT pt.*, lag(pt.ts) OVER w AS prev_ts, lag(pt.ev) OVER w AS prev_ev
@@ -245,7 +253,10 @@ BEGIN
                   EXCLUDED.value, EXCLUDED.expected, EXCLUDED.lower, EXCLUDED.upper, EXCLUDED.score,
                   EXCLUDED.direction, EXCLUDED.peak_ts, EXCLUDED.peak_rule_id, EXCLUDED.event_name,
                   EXCLUDED.message, EXCLUDED.playbook, l.status)
-        RETURNING (l.xmax = 0) AS inserted, l.status
+        RETURNING l.id, (l.xmax = 0) AS inserted, l.status, l.last_ts
+    ), before AS (
+        SELECT l.id, l.last_ts FROM anomaly.anomaly_log l JOIN aff ON aff.series = l.series
+        WHERE l.metric_id = m.id AND l.first_ts >= aff.since
     ), stale AS (
         -- Incidents of the rebuilt range that no hit supports any more (late
         -- data corrected the points) go, unless a person already handled them.
@@ -256,11 +267,11 @@ BEGIN
         RETURNING 1
     )
     SELECT count(*) FILTER (WHERE up.inserted AND up.status <> 'suppressed'),
-           count(*) FILTER (WHERE NOT up.inserted),
+           count(*) FILTER (WHERE NOT up.inserted AND up.last_ts > b.last_ts),
            count(*) FILTER (WHERE up.inserted AND up.status = 'suppressed'),
            count(*) FILTER (WHERE up.status = 'auto_resolved')
       INTO opened, extended, suppressed, auto_resolved
-      FROM up;
+      FROM up LEFT JOIN before b ON b.id = up.id;
 END;
 $$;
 

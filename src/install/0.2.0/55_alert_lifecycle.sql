@@ -115,6 +115,9 @@ AS $$
 DECLARE
     a anomaly.anomaly_log;
 BEGIN
+    IF alert_id IS NULL THEN
+        RAISE EXCEPTION 'alert id must not be NULL' USING ERRCODE = '22004';
+    END IF;
     IF label IS NULL OR label NOT IN ('true_positive', 'false_positive', 'expected') THEN
         RAISE EXCEPTION 'label must be true_positive, false_positive or expected, not %', coalesce(label, 'NULL')
             USING ERRCODE = '22023';
