@@ -54,10 +54,15 @@ FROM anomaly.anomaly_log l
 JOIN anomaly.metrics m ON m.id = l.metric_id
 LEFT JOIN anomaly.rules pr ON pr.id = l.peak_rule_id
 WHERE m.name LIKE 'conc\_%';
+-- Another session of this database and role, with this session's time zone
+-- and date style (a date column becomes a timestamptz in the session's time
+-- zone); returns its backend pid.
 CREATE FUNCTION conc.connect(name text) RETURNS int LANGUAGE sql BEGIN ATOMIC
     SELECT dblink_connect(name, format('host=%s port=%s dbname=%s user=%s',
                                        split_part(current_setting('unix_socket_directories'), ',', 1),
                                        current_setting('port'), current_database(), current_user));
+    SELECT dblink_exec(name, format('SET TimeZone = %L; SET DateStyle = %L',
+                                    current_setting('TimeZone'), current_setting('DateStyle')));
     SELECT pid FROM dblink(name, 'SELECT pg_backend_pid()') AS t(pid int);
 END;
 -- Waits (at most 60 s) until `condition` is true.

@@ -7,6 +7,7 @@
 -- The name of the job; one job per database (pg_cron keys jobs by name and user).
 CREATE FUNCTION anomaly.schedule_job_name() RETURNS pg_catalog.text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
     RETURN 'anomaly_detect.run_checks';
 
 COMMENT ON FUNCTION anomaly.schedule_job_name() IS
