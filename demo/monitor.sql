@@ -36,7 +36,7 @@ VALUES ('demo: Black Friday 2023', tstzrange('2023-11-24', '2023-11-25'), '{reve
        ('demo: Black Friday 2024', tstzrange('2024-11-29', '2024-11-30'), '{revenue,orders}', 'revenue and orders about 2x');
 SELECT count(*) AS n_rules FROM anomaly.rules r JOIN anomaly.metrics m ON m.id = r.metric_id
 WHERE m.name IN (SELECT metric FROM demo.metrics) \gset
-SELECT (max(day) + 1)::text AS as_of FROM demo.daily_metrics \gset
+SELECT (max(day) + 1)::text AS as_of, max(day)::text AS last_day FROM demo.daily_metrics \gset
 
 SELECT format('== Monitoring layer: %s metrics registered with anomaly.add_metric (%s default rules), 2 known events;',
               :n_registered, :n_rules) AS line1,
@@ -55,7 +55,7 @@ SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_cron')
 CREATE EXTENSION IF NOT EXISTS pg_cron;
 SELECT anomaly.schedule() AS job_id \gset
 \echo '== SELECT anomaly.schedule(); -> pg_cron job' :job_id '(anomaly_detect.run_checks, every 5 minutes).'
-\echo '   It checks as of now(): the demo data ends on' :'as_of' 'so its first run opens a "missing data"'
+\echo '   It checks as of now(): the demo data ends on' :last_day 'so its first run opens a "missing data"'
 \echo '   alert per metric (the staleness rule at work). Stop it with SELECT anomaly.unschedule();'
 \else
 \echo '== pg_cron is not set up for this database: no schedule (CALL anomaly.run_checks() from any scheduler).'
