@@ -99,6 +99,18 @@ FROM anomaly.backtest_summary('bt_sales', 'robust', '2026-01-01', '2026-03-12');
 SELECT alerts, true_positive_labels, precision, recall
 FROM anomaly.backtest_summary('bt_sales', 'cap', '2026-03-01', '2026-03-12');
 
+-- A metric with dimension columns: one series per region, incidents per series.
+CREATE TABLE bt.regional (day date, region text, amount float8);
+INSERT INTO bt.regional
+SELECT date '2026-01-01' + i, r, CASE WHEN (r, i) IN (('EU', 30), ('US', 12), ('US', 13)) THEN 400 ELSE 100 END
+FROM generate_series(0, 39) AS i, unnest(ARRAY['EU', 'US']) AS r;
+SELECT anomaly.add_metric('bt_regional', 'bt.regional', 'day', 'amount', '1 day', 'up',
+                          dimension_columns => '{region}', default_rules => false) > 0 AS added;
+INSERT INTO anomaly.rules (metric_id, name, method, params)
+SELECT id, 'cap', 'max', '{"threshold": 150}' FROM anomaly.metrics WHERE name = 'bt_regional';
+SELECT series, first_ts::date, last_ts::date, points
+FROM anomaly.backtest('bt_regional', 'cap', '2026-01-01', '2026-02-10');
+
 -- Errors.
 SELECT * FROM anomaly.backtest('no_such_metric', 'cap', '2026-01-01', '2026-03-12');
 SELECT * FROM anomaly.backtest('bt_sales', 'no such rule', '2026-01-01', '2026-03-12');
@@ -107,7 +119,7 @@ SELECT * FROM anomaly.backtest('bt_sales', 'cap', '-infinity', '2026-01-01');
 SELECT * FROM anomaly.backtest_summary('bt_sales', NULL, '2026-01-01', '2026-03-12');
 
 -- Clean up.
-DELETE FROM anomaly.metrics WHERE name IN ('bt_sales', 'bt_sales_robust');
+DELETE FROM anomaly.metrics WHERE name IN ('bt_sales', 'bt_sales_robust', 'bt_regional');
 DELETE FROM anomaly.expected_events WHERE name = 'bt promo';
 DELETE FROM anomaly.alert_audit a WHERE NOT EXISTS (SELECT FROM anomaly.metrics m WHERE m.id = a.metric_id);
 DROP SCHEMA bt CASCADE;

@@ -71,7 +71,26 @@ SELECT anomaly.unschedule() AS removed;
 SELECT anomaly.unschedule() AS removed_again;
 SELECT count(*) AS jobs FROM cron.job;
 
+-- A role of anomaly_admin that is not a superuser needs USAGE on schema cron
+-- (pg_cron's rule); its job then runs with its rights.
+CREATE ROLE sched_admin IN ROLE anomaly_admin;
+SET ROLE sched_admin;
+SELECT anomaly.schedule();
+RESET ROLE;
+GRANT USAGE ON SCHEMA cron TO sched_admin;
+SET ROLE sched_admin;
+SELECT anomaly.schedule('0 6 * * *') > 0 AS scheduled;
+SELECT jobname, schedule, username FROM cron.job;
+SELECT anomaly.unschedule() AS removed;
+RESET ROLE;
+REVOKE USAGE ON SCHEMA cron FROM sched_admin;
+
 DROP EXTENSION pg_cron;
+-- Without the extension a non-superuser gets the same clear error.
+SET ROLE sched_admin;
+SELECT anomaly.unschedule();
+RESET ROLE;
+DROP ROLE sched_admin;
 DELETE FROM anomaly.metrics WHERE name = 'sched_revenue';
 DELETE FROM anomaly.alert_audit a WHERE NOT EXISTS (SELECT FROM anomaly.metrics m WHERE m.id = a.metric_id);
 DROP TABLE public.sched_daily;

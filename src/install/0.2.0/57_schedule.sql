@@ -19,18 +19,31 @@ CREATE FUNCTION anomaly.require_pg_cron() RETURNS void
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    cron_db text := pg_catalog.current_setting('cron.database_name', true);
+    cron_db text;
+    readable boolean := true;
 BEGIN
     IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        IF NOT pg_catalog.has_schema_privilege('cron', 'USAGE') THEN
+            RAISE EXCEPTION 'anomaly_detect: role % may not use pg_cron', pg_catalog.quote_ident(current_user::text)
+                USING ERRCODE = '42501',
+                      HINT = pg_catalog.format('A superuser runs: GRANT USAGE ON SCHEMA cron TO %I; the job then runs with that role''s rights.',
+                                               current_user);
+        END IF;
         RETURN;
     END IF;
-    IF cron_db IS NULL THEN
+    -- cron.database_name is readable by superusers (and pg_read_all_settings) only.
+    BEGIN
+        cron_db := pg_catalog.current_setting('cron.database_name', true);
+    EXCEPTION WHEN insufficient_privilege THEN
+        readable := false;
+    END;
+    IF readable AND cron_db IS NULL THEN
         RAISE EXCEPTION 'anomaly_detect: scheduled checks need the pg_cron extension, which is not loaded'
             USING ERRCODE = '55000',
                   HINT = 'Install pg_cron, add it to shared_preload_libraries, set cron.database_name to '
                          || pg_catalog.quote_literal(pg_catalog.current_database())
                          || ', restart, then CREATE EXTENSION pg_cron. Or run CALL anomaly.run_checks() from any other scheduler.';
-    ELSIF cron_db <> pg_catalog.current_database() THEN
+    ELSIF readable AND cron_db <> pg_catalog.current_database() THEN
         RAISE EXCEPTION 'anomaly_detect: pg_cron runs in database % (cron.database_name), not in %',
                         pg_catalog.quote_ident(cron_db), pg_catalog.quote_ident(pg_catalog.current_database())
             USING ERRCODE = '55000',
@@ -40,12 +53,12 @@ BEGIN
     ELSE
         RAISE EXCEPTION 'anomaly_detect: scheduled checks need the pg_cron extension in this database'
             USING ERRCODE = '55000',
-                  HINT = 'Run CREATE EXTENSION pg_cron; (as a superuser). Or run CALL anomaly.run_checks() from any other scheduler.';
+                  HINT = 'A superuser runs CREATE EXTENSION pg_cron; in the database named by cron.database_name. Or run CALL anomaly.run_checks() from any other scheduler.';
     END IF;
 END $$;
 
 COMMENT ON FUNCTION anomaly.require_pg_cron() IS
-'Returns when pg_cron is installed in this database; otherwise raises 55000 with a hint on how to install it (used by anomaly.schedule and anomaly.unschedule)';
+'Returns when pg_cron is installed in this database and the current role may use it; otherwise raises 55000 with a hint on how to install it, or 42501 with the GRANT to run (used by anomaly.schedule and anomaly.unschedule)';
 
 CREATE FUNCTION anomaly.schedule(cron pg_catalog.text DEFAULT '*/5 * * * *') RETURNS pg_catalog.int8
     LANGUAGE plpgsql VOLATILE
