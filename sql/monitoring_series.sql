@@ -1,6 +1,6 @@
 -- Series of a metric: dimensions (one series per value combination, with a
 -- cap), a shared table read through a row filter, missing-data policies, cold
--- start, and a level shift accepted as the new normal.
+-- start, a level shift accepted as the new normal, minimum deviations.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET intervalstyle = 'postgres';
@@ -92,6 +92,26 @@ SELECT * FROM anomaly.check_metric('traffic', '2024-02-26 06:00+00');
 SELECT count(*) AS open FROM anomaly.open_alerts WHERE metric = 'traffic';
 SELECT metric, warming_up FROM anomaly.metric_health WHERE metric = 'traffic';
 
+-- 6. Minimum deviation: a tiny metric (2 or 3 a day) jumping to 6 is a huge
+-- z-score but only +3; with min_abs_deviation 5 the rule stays quiet, with
+-- min_pct_deviation 50 it still fires (6 vs the median 2.5: +140 %), with 150 it does not.
+CREATE TABLE sales.tiny (day date, n int);
+INSERT INTO sales.tiny SELECT d::date, CASE WHEN i = 30 THEN 6 ELSE 2 + i % 2 END
+FROM generate_series(timestamp '2024-01-01', '2024-01-31', '1 day') WITH ORDINALITY AS g(d, i);
+SELECT anomaly.add_metric('tiny_' || k, 'sales.tiny', 'day', 'n', default_rules => false) > 0 AS added
+FROM unnest(ARRAY['plain', 'abs5', 'pct50', 'pct150']) AS k;
+INSERT INTO anomaly.rules (metric_id, name, method, min_abs_deviation, min_pct_deviation)
+SELECT m.id, 'deviation', 'mad_zscore', x.a, x.p
+FROM anomaly.metrics m JOIN (VALUES ('tiny_plain', 0, 0), ('tiny_abs5', 5, 0), ('tiny_pct50', 0, 50), ('tiny_pct150', 0, 150)) AS x(name, a, p)
+  ON x.name = m.name;
+\o /dev/null
+CALL anomaly.run_checks('2024-02-01 06:00+00', ARRAY['tiny_plain', 'tiny_abs5', 'tiny_pct50', 'tiny_pct150']);
+\o
+SELECT m.name AS metric, count(l.id) AS alerts, max(l.value) AS value, max(l.expected) AS expected
+FROM anomaly.metrics m LEFT JOIN anomaly.anomaly_log l ON l.metric_id = m.id
+WHERE m.name LIKE 'tiny%' GROUP BY m.name ORDER BY m.name;
+
 -- Clean up.
-DELETE FROM anomaly.metrics WHERE name IN ('regional_revenue', 'gappy_ignore', 'gappy_zero', 'gappy_interpolate', 'signups', 'traffic');
+DELETE FROM anomaly.metrics WHERE name IN ('regional_revenue', 'gappy_ignore', 'gappy_zero', 'gappy_interpolate', 'signups', 'traffic',
+                                           'tiny_plain', 'tiny_abs5', 'tiny_pct50', 'tiny_pct150');
 DROP SCHEMA sales CASCADE;

@@ -76,9 +76,13 @@ COMMENT ON FUNCTION anomaly.rule_points_check(pg_catalog.timestamptz[], pg_catal
 
 CREATE FUNCTION anomaly.rule_from(params pg_catalog.jsonb)
     RETURNS pg_catalog.timestamptz
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
     RETURN coalesce((params ->> 'from')::timestamptz, '-infinity'::timestamptz);
+END;
+$$;
 
 COMMENT ON FUNCTION anomaly.rule_from(pg_catalog.jsonb) IS
 'Helper for rule method evaluators: the runtime key "from" (first point to return), -infinity without it.';
@@ -147,18 +151,21 @@ AS $$
 DECLARE
     lb int := anomaly.rule_param(params, 'zero_day', 'lookback', 7, 1, 10000, true);
     since timestamptz := anomaly.rule_from(params);
+    fin float8[];
 BEGIN
     PERFORM anomaly.rule_points_check(times, vals, 'zero_day');
+    fin := ARRAY(SELECT x FROM unnest(vals) AS x WHERE x > '-Infinity' AND x < 'Infinity');
     RETURN QUERY
     WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
                FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         f AS (SELECT p.i, avg(p.v) OVER w AS m
-               FROM p WHERE p.ok
-               WINDOW w AS (ORDER BY p.i ROWS BETWEEN lb PRECEDING AND 1 PRECEDING))
-    SELECT p.t, p.v, f.m, NULL::float8, NULL::float8,
-           CASE WHEN f.m > 0 THEN (p.v - f.m) / f.m END,
-           CASE WHEN p.ok THEN coalesce(p.v = 0 AND f.m > 0, false) END
-    FROM p LEFT JOIN f ON f.i = p.i
+         f AS (SELECT p.i, p.t, count(*) OVER (ORDER BY p.i) AS j FROM p WHERE p.ok),
+         s AS (SELECT f.i, w.m
+               FROM f CROSS JOIN LATERAL (SELECT avg(x) AS m FROM unnest(fin[greatest(1, f.j - lb)::int:(f.j - 1)::int]) AS x) AS w
+               WHERE f.t >= since)
+    SELECT p.t, p.v, s.m, NULL::float8, NULL::float8,
+           CASE WHEN s.m > 0 THEN (p.v - s.m) / s.m END,
+           CASE WHEN p.ok THEN coalesce(p.v = 0 AND s.m > 0, false) END
+    FROM p LEFT JOIN s ON s.i = p.i
     WHERE p.t >= since
     ORDER BY p.i;
 END;
@@ -259,22 +266,24 @@ DECLARE
     lb int := anomaly.rule_param(params, 'zscore', 'lookback', 28, 2, 10000, true);
     mh int := anomaly.rule_param(params, 'zscore', 'min_history', 7, 2, 10000, true);
     since timestamptz := anomaly.rule_from(params);
+    fin float8[];
 BEGIN
     PERFORM anomaly.rule_points_check(times, vals, 'zscore');
     IF mh > lb THEN
         RAISE EXCEPTION 'rule method zscore: min_history (%) exceeds lookback (%)', mh, lb USING ERRCODE = '22023';
     END IF;
+    fin := ARRAY(SELECT x FROM unnest(vals) AS x WHERE x > '-Infinity' AND x < 'Infinity');
     RETURN QUERY
     WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
                FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         f AS (SELECT p.i, p.v, avg(p.v) OVER w AS m, stddev_samp(p.v) OVER w AS sd, count(*) OVER w AS n
-               FROM p WHERE p.ok
-               WINDOW w AS (ORDER BY p.i ROWS BETWEEN lb PRECEDING AND 1 PRECEDING)),
-         s AS (SELECT f.i, f.m, f.sd,
-                      CASE WHEN f.sd > 0 THEN (f.v - f.m) / f.sd
-                           WHEN f.v = f.m THEN 0
-                           WHEN f.v > f.m THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END AS z
-               FROM f WHERE f.n >= mh)
+         f AS (SELECT p.i, p.t, p.v, count(*) OVER (ORDER BY p.i) AS j FROM p WHERE p.ok),
+         s AS (SELECT f.i, w.m, w.sd,
+                      CASE WHEN w.sd > 0 THEN (f.v - w.m) / w.sd
+                           WHEN f.v = w.m THEN 0
+                           WHEN f.v > w.m THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END AS z
+               FROM f CROSS JOIN LATERAL (SELECT avg(x) AS m, stddev_samp(x) AS sd, count(*) AS n
+                                          FROM unnest(fin[greatest(1, f.j - lb)::int:(f.j - 1)::int]) AS x) AS w
+               WHERE f.t >= since AND w.n >= mh)
     SELECT p.t, p.v, s.m, s.m - thr * s.sd, s.m + thr * s.sd, s.z, abs(s.z) > thr
     FROM p LEFT JOIN s ON s.i = p.i
     WHERE p.t >= since
@@ -298,18 +307,21 @@ DECLARE
     lb int := anomaly.rule_param(params, 'pct_deviation', 'lookback', 7, 1, 10000, true);
     mh int := anomaly.rule_param(params, 'pct_deviation', 'min_history', 7, 1, 10000, true);
     since timestamptz := anomaly.rule_from(params);
+    fin float8[];
 BEGIN
     PERFORM anomaly.rule_points_check(times, vals, 'pct_deviation');
     IF mh > lb THEN
         RAISE EXCEPTION 'rule method pct_deviation: min_history (%) exceeds lookback (%)', mh, lb USING ERRCODE = '22023';
     END IF;
+    fin := ARRAY(SELECT x FROM unnest(vals) AS x WHERE x > '-Infinity' AND x < 'Infinity');
     RETURN QUERY
     WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
                FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         f AS (SELECT p.i, p.v, avg(p.v) OVER w AS m, count(*) OVER w AS n
-               FROM p WHERE p.ok
-               WINDOW w AS (ORDER BY p.i ROWS BETWEEN lb PRECEDING AND 1 PRECEDING)),
-         s AS (SELECT f.i, f.m, anomaly.pct_change(f.v, f.m) AS d FROM f WHERE f.n >= mh)
+         f AS (SELECT p.i, p.t, p.v, count(*) OVER (ORDER BY p.i) AS j FROM p WHERE p.ok),
+         s AS (SELECT f.i, w.m, anomaly.pct_change(f.v, w.m) AS d
+               FROM f CROSS JOIN LATERAL (SELECT avg(x) AS m, count(*) AS n
+                                          FROM unnest(fin[greatest(1, f.j - lb)::int:(f.j - 1)::int]) AS x) AS w
+               WHERE f.t >= since AND w.n >= mh)
     SELECT p.t, p.v, s.m, s.m - abs(s.m) * thr / 100, s.m + abs(s.m) * thr / 100, s.d, abs(s.d) > thr
     FROM p LEFT JOIN s ON s.i = p.i
     WHERE p.t >= since
@@ -322,11 +334,15 @@ COMMENT ON FUNCTION anomaly.rule_pct_deviation(pg_catalog.timestamptz[], pg_cata
 
 CREATE FUNCTION anomaly.pct_change(value pg_catalog.float8, expected pg_catalog.float8)
     RETURNS pg_catalog.float8
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
     RETURN CASE WHEN expected <> 0 THEN 100 * (value - expected) / abs(expected)
                 WHEN value = expected THEN 0
                 WHEN value > expected THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END;
+END;
+$$;
 
 COMMENT ON FUNCTION anomaly.pct_change(pg_catalog.float8, pg_catalog.float8) IS
 '100 * (value - expected) / |expected|; 0 when both are 0, +/-Infinity when only expected is 0.';
@@ -430,16 +446,19 @@ DECLARE
     lw int := anomaly.rule_param(params, 'rolling_mean_shift', 'long', 28, 1, 10000, true);
     thr float8 := anomaly.rule_param(params, 'rolling_mean_shift', 'threshold_pct', 10, 0, 1e9);
     since timestamptz := anomaly.rule_from(params);
+    fin float8[];
 BEGIN
     PERFORM anomaly.rule_points_check(times, vals, 'rolling_mean_shift');
+    fin := ARRAY(SELECT x FROM unnest(vals) AS x WHERE x > '-Infinity' AND x < 'Infinity');
     RETURN QUERY
-    WITH p AS (SELECT u.t, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok, u.v
+    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
                FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         f AS (SELECT p.i, avg(p.v) OVER (ORDER BY p.i ROWS BETWEEN sw - 1 PRECEDING AND CURRENT ROW) AS sm,
-                      avg(p.v) OVER (ORDER BY p.i ROWS BETWEEN sw + lw - 1 PRECEDING AND sw PRECEDING) AS lm,
-                      row_number() OVER (ORDER BY p.i) AS j
-               FROM p WHERE p.ok),
-         s AS (SELECT f.i, f.sm, f.lm, anomaly.pct_change(f.sm, f.lm) AS d FROM f WHERE f.j >= sw + lw)
+         f AS (SELECT p.i, p.t, count(*) OVER (ORDER BY p.i) AS j FROM p WHERE p.ok),
+         s AS (SELECT f.i, w.sm, w.lm, anomaly.pct_change(w.sm, w.lm) AS d
+               FROM f CROSS JOIN LATERAL (
+                   SELECT (SELECT avg(x) FROM unnest(fin[(f.j - sw + 1)::int:f.j::int]) AS x) AS sm,
+                          (SELECT avg(x) FROM unnest(fin[(f.j - sw - lw + 1)::int:(f.j - sw)::int]) AS x) AS lm) AS w
+               WHERE f.t >= since AND f.j >= sw + lw)
     SELECT p.t, coalesce(s.sm, p.v), s.lm, s.lm - abs(s.lm) * thr / 100, s.lm + abs(s.lm) * thr / 100,
            s.d, abs(s.d) > thr
     FROM p LEFT JOIN s ON s.i = p.i

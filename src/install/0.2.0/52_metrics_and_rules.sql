@@ -38,10 +38,14 @@ CREATE TRIGGER rule_methods_check BEFORE INSERT OR UPDATE ON anomaly.rule_method
 CREATE FUNCTION anomaly.runtime_params(frequency pg_catalog.interval, good_direction pg_catalog.text,
                                        as_of pg_catalog.timestamptz, since pg_catalog.timestamptz)
     RETURNS pg_catalog.jsonb
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
     RETURN jsonb_strip_nulls(jsonb_build_object('frequency', frequency::text, 'good_direction', good_direction,
                                                 'as_of', as_of, 'from', since));
+END;
+$$;
 
 COMMENT ON FUNCTION anomaly.runtime_params(pg_catalog.interval, pg_catalog.text, pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 'The runtime keys run_checks adds to a rule''s params: {"frequency", "good_direction", "as_of", "from"}; use it to call an evaluator the way run_checks does.';

@@ -4,15 +4,18 @@
 -- check_metric(metric, as_of), per metric, in one transaction:
 --  1. pg_advisory_xact_lock(1634627437, metric_id) ('anom'), then re-read the
 --     state under the lock (concurrent runs serialize per metric);
---  2. one statement reads the points after watermark - recheck_periods
---     (plus twice the history the enabled rules need) and before as_of
---     (a point counts only once its period has ended: ts + frequency <= as_of),
---     fills gaps by the metric's policy, calls every enabled rule's evaluator
---     once per series, and upserts the hits keyed (rule, series, ts), deleting
---     hits that no longer fire (late data);
---  3. one statement rebuilds the incidents touched by that window from the
---     stored hits, in time order, keyed (metric, series, first_ts);
---  4. one statement auto-resolves, one advances the state.
+--  2. one range query on the source (caller's rights) reads the points after
+--     watermark - recheck_periods, plus twice the history the enabled rules
+--     need, and before as_of (a point counts only once its period has ended:
+--     ts + frequency <= as_of), one row of arrays per series;
+--  3. per series, the missing-data policy fills gaps and one statement calls
+--     every enabled rule's evaluator;
+--  4. one statement upserts the hits keyed (rule, series, ts), deleting hits
+--     of re-checked points that no longer fire (late data), and the series
+--     state;
+--  5. if any hit changed, build_incidents rebuilds the incidents touched, from
+--     the stored hits in time order, keyed (metric, series, first_ts);
+--  6. one statement auto-resolves, one advances the watermark.
 -- Because incidents are a function of the stored hits, a run repeated, two
 -- runs at once, a killed run repeated, or one run per day all give the same
 -- log as one run over all history.
@@ -288,6 +291,21 @@ CREATE FUNCTION anomaly.format_ts(ts pg_catalog.timestamptz, frequency pg_catalo
 COMMENT ON FUNCTION anomaly.format_ts(pg_catalog.timestamptz, pg_catalog.interval) IS
 'A point time as alert messages show it (session time zone): the date for daily or longer periods starting at midnight, else date and minute.';
 
+-- What an evaluator said at one anomalous point, tagged with rule and series.
+CREATE TYPE anomaly.rule_hit_candidate AS (
+    rule_id   pg_catalog.int4,
+    series    pg_catalog.jsonb,
+    ts        pg_catalog.timestamptz,
+    value     pg_catalog.float8,
+    expected  pg_catalog.float8,
+    lower     pg_catalog.float8,
+    upper     pg_catalog.float8,
+    score     pg_catalog.float8
+);
+
+COMMENT ON TYPE anomaly.rule_hit_candidate IS
+'A point an evaluator marked anomalous, before direction and minimum-deviation filters (internal to check_metric).';
+
 CREATE FUNCTION anomaly.check_metric(metric pg_catalog.text,
                                      as_of pg_catalog.timestamptz DEFAULT pg_catalog.now(),
                                      OUT points_scored pg_catalog.int8,
@@ -300,7 +318,7 @@ CREATE FUNCTION anomaly.check_metric(metric pg_catalog.text,
 AS $$
 DECLARE
     m anomaly.metrics;
-    st anomaly.metric_state;
+    watermark timestamptz;
     hist interval;
     score_from timestamptz;
     read_from timestamptz;
@@ -313,9 +331,20 @@ DECLARE
     where_filter text := '';
     reset_filter text := '';
     src_type text;
-    q text;
+    read_q text;
+    eval_q text;
+    s record;
+    t timestamptz[];
+    v float8[];
+    found_hits anomaly.rule_hit_candidate[] := '{}';
+    part anomaly.rule_hit_candidate[];
+    ser jsonb[] := '{}';
+    ser_first timestamptz[] := '{}';
+    ser_last timestamptz[] := '{}';
+    ser_value float8[] := '{}';
     newest timestamptz;
-    n_upd int;
+    changed int;
+    n int;
 BEGIN
     IF metric IS NULL OR as_of IS NULL THEN
         RAISE EXCEPTION 'check_metric: metric and as_of must not be NULL' USING ERRCODE = '22004';
@@ -324,17 +353,20 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no metric named "%"', metric USING ERRCODE = '22023';
     END IF;
+    -- Concurrent checks of one metric run one after the other; the state is
+    -- read after the lock, so the second sees what the first committed.
     PERFORM pg_advisory_xact_lock(1634627437, m.id);
-    SELECT * INTO st FROM anomaly.metric_state AS x WHERE x.metric_id = m.id;
+    SELECT x.watermark INTO watermark FROM anomaly.metric_state AS x WHERE x.metric_id = m.id;
 
     points_scored := 0; alerts_opened := 0; alerts_extended := 0; suppressed := 0; auto_resolved := 0;
+    -- A point counts once its period has ended (ts + frequency <= as_of).
     hi := as_of - m.frequency;
-    score_from := coalesce(st.watermark - m.recheck_periods * m.frequency, '-infinity');
+    score_from := coalesce(watermark - m.recheck_periods * m.frequency, '-infinity');
 
     SELECT array_agg(x.id ORDER BY x.id),
            array_agg(x.id ORDER BY x.id) FILTER (WHERE NOT x.arrival_based),
            jsonb_agg(x.params || anomaly.runtime_params(m.frequency, m.good_direction, as_of, score_from) ORDER BY x.id),
-           string_agg(format('SELECT %s AS rule_id, x.* FROM %s(g.ts, g.v, $6 -> %s) AS x', x.id, x.fn, x.k),
+           string_agg(format('SELECT %s AS rule_id, x.* FROM %s($1, $2, $3 -> %s) AS x', x.id, x.fn, x.k),
                       ' UNION ALL ' ORDER BY x.id),
            coalesce(max(x.history), '0')
       INTO rule_ids, reeval_ids, params, calls, hist
@@ -342,11 +374,15 @@ BEGIN
                    row_number() OVER (ORDER BY r.id) - 1 AS k
               FROM anomaly.rules r JOIN anomaly.rule_methods rm ON rm.method = r.method
              WHERE r.metric_id = m.id AND r.enabled) AS x;
-    IF rule_ids IS NULL OR hi < coalesce(st.watermark, '-infinity') - m.recheck_periods * m.frequency THEN
+    IF rule_ids IS NULL OR hi < score_from THEN
         RETURN;
     END IF;
+    -- History before the scoring window: twice what the rules need, a margin
+    -- for missing periods.
     read_from := score_from - 2 * hist;
 
+    -- 1. Read: one index-friendly range query on the source, with the
+    --    caller's rights, one row per series.
     SELECT format_type(a.atttypid, a.atttypmod) INTO src_type
     FROM pg_attribute a WHERE a.attrelid = m.source AND a.attname = m.time_column;
     series_expr := CASE WHEN m.dimension_columns = '{}' THEN '''{}''::jsonb'
@@ -359,83 +395,93 @@ BEGIN
         reset_filter := ' AND s.ts >= coalesce((SELECT max(b.since) FROM anomaly.baseline_resets b'
                         ' WHERE b.metric_id = $3 AND b.series = s.series), ''-infinity'')';
     END IF;
+    read_q := format('SELECT s.series, array_agg(s.ts ORDER BY s.ts) AS t, array_agg(s.v ORDER BY s.ts) AS v,'
+                     ' count(*) AS n, count(DISTINCT s.ts) AS n_ts, count(*) OVER () AS n_series'
+                     ' FROM (SELECT %1$s AS series, (%2$I)::timestamptz AS ts, (%3$I)::float8 AS v FROM %4$s'
+                     ' WHERE %2$I >= $1::%5$s AND %2$I <= $2::%5$s%6$s) AS s'
+                     ' WHERE s.ts + $4 <= $5%7$s GROUP BY s.series ORDER BY s.series::text',
+                     series_expr, m.time_column, m.value_column, m.source::text, src_type, where_filter, reset_filter);
+    -- 2. Evaluate: every enabled rule on a series, in one statement.
+    eval_q := 'SELECT array_agg(ROW(e.rule_id, $5, e.ts, e.value, e.expected, e.lower, e.upper, e.score)::anomaly.rule_hit_candidate)'
+              ' FROM (' || calls || ') AS e WHERE e.is_anomaly AND e.ts >= $4';
 
-    q := format($q$
-WITH src AS (
-    SELECT %1$s AS series, (%2$I)::timestamptz AS ts, (%3$I)::float8 AS v
-    FROM %4$s
-    WHERE %2$I >= $1::%5$s AND %2$I <= $2::%5$s%6$s
-), pts AS (
-    SELECT s.series, s.ts, s.v FROM src s WHERE s.ts + $4 <= $5%7$s
-), grp0 AS (
-    SELECT p.series, array_agg(p.ts ORDER BY p.ts) AS ts, array_agg(p.v ORDER BY p.ts) AS v
-    FROM pts p GROUP BY p.series
-    HAVING anomaly.series_duplicate_check($10, p.series, count(*), count(DISTINCT p.ts))
-), grp AS (
-    SELECT g.series, f.filled_times AS ts, f.filled_vals AS v
-    FROM grp0 g CROSS JOIN LATERAL anomaly.fill_gaps(g.ts, g.v, $4, $11, $12) AS f
-    WHERE anomaly.series_cap_check($10, (SELECT count(*) FROM grp0), $13)
-), ev AS MATERIALIZED (
-    SELECT g.series, e.* FROM grp g CROSS JOIN LATERAL (%8$s) AS e
-), fired AS (
-    SELECT ev.rule_id, ev.series, ev.ts, ev.value, ev.expected, ev.lower, ev.upper, ev.score, d.dir,
-           CASE WHEN d.dir = $7 THEN 'info' ELSE r.severity END AS severity
-    FROM ev JOIN anomaly.rules r ON r.id = ev.rule_id
-    CROSS JOIN LATERAL (SELECT CASE WHEN ev.value > ev.expected THEN 'up'
-                                    WHEN ev.value < ev.expected THEN 'down'
-                                    WHEN ev.score > 0 THEN 'up' ELSE 'down' END AS dir) AS d
-    WHERE ev.is_anomaly AND ev.ts >= $8
-      AND (r.direction = 'both' OR r.direction = d.dir)
-      AND (ev.expected IS NULL
-           OR (abs(ev.value - ev.expected) >= r.min_abs_deviation
-               AND (ev.expected = 0 OR 100 * abs(ev.value - ev.expected) / abs(ev.expected) >= r.min_pct_deviation)))
-), del AS (
-    DELETE FROM anomaly.rule_hits h
-    WHERE h.metric_id = $3 AND h.ts >= $8 AND h.ts <= $2 AND h.rule_id = ANY ($9)
-      AND NOT EXISTS (SELECT FROM fired f WHERE f.rule_id = h.rule_id AND f.series = h.series AND f.ts = h.ts)
-    RETURNING 1
-), ins AS (
-    INSERT INTO anomaly.rule_hits AS h (metric_id, rule_id, series, ts, value, expected, lower, upper, score, severity, direction)
-    SELECT $3, f.rule_id, f.series, f.ts, f.value, f.expected, f.lower, f.upper, f.score, f.severity, f.dir FROM fired f
-    ON CONFLICT (rule_id, series, ts) DO UPDATE
-       SET value = EXCLUDED.value, expected = EXCLUDED.expected, lower = EXCLUDED.lower, upper = EXCLUDED.upper,
-           score = EXCLUDED.score, severity = EXCLUDED.severity, direction = EXCLUDED.direction
-       WHERE (h.value, h.expected, h.lower, h.upper, h.score, h.severity, h.direction)
-             IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.expected, EXCLUDED.lower, EXCLUDED.upper, EXCLUDED.score,
-                               EXCLUDED.severity, EXCLUDED.direction)
-    RETURNING 1
-), ss AS (
-    INSERT INTO anomaly.series_state AS x (metric_id, series, first_ts, last_ts, last_value)
-    SELECT $3, g.series, g.ts[1], g.ts[cardinality(g.ts)], g.v[cardinality(g.v)] FROM grp g
-    ON CONFLICT (metric_id, series) DO UPDATE
-       SET first_ts = least(x.first_ts, EXCLUDED.first_ts),
-           last_ts = greatest(x.last_ts, EXCLUDED.last_ts),
-           last_value = CASE WHEN EXCLUDED.last_ts >= x.last_ts THEN EXCLUDED.last_value ELSE x.last_value END
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM (SELECT DISTINCT ev.series, ev.ts FROM ev WHERE ev.ts >= $8) AS d),
-       (SELECT max(p.ts) FROM pts p),
-       (SELECT count(*) FROM del) + (SELECT count(*) FROM ins) + (SELECT count(*) FROM ss)
-$q$,
-        series_expr, m.time_column, m.value_column, m.source::text, src_type, where_filter, reset_filter, calls);
+    FOR s IN EXECUTE read_q USING read_from, hi, m.id, m.frequency, as_of LOOP
+        PERFORM anomaly.series_cap_check(m.name, s.n_series, m.max_series);
+        PERFORM anomaly.series_duplicate_check(m.name, s.series, s.n, s.n_ts);
+        t := s.t; v := s.v;
+        IF m.missing_data <> 'ignore' THEN
+            SELECT f.filled_times, f.filled_vals INTO t, v
+            FROM anomaly.fill_gaps(t, v, m.frequency, m.missing_data, m.max_fill_gaps) AS f;
+        END IF;
+        EXECUTE eval_q INTO part USING t, v, params, score_from, s.series;
+        found_hits := found_hits || coalesce(part, '{}');
+        SELECT count(*) INTO n FROM unnest(t) AS x WHERE x >= score_from;
+        points_scored := points_scored + n;
+        ser := ser || s.series;
+        ser_first := ser_first || t[1];
+        ser_last := ser_last || t[cardinality(t)];
+        ser_value := ser_value || v[cardinality(v)];
+        newest := greatest(newest, t[cardinality(t)]);
+    END LOOP;
 
-    EXECUTE q INTO points_scored, newest, n_upd
-        USING read_from, hi, m.id, m.frequency, as_of, params, m.good_direction, score_from,
-              coalesce(reeval_ids, '{}'), m.name, m.missing_data, m.max_fill_gaps, m.max_series;
+    -- 3. Store the hits that pass direction and minimum deviation, keyed
+    --    (rule, series, ts); hits of re-checked points that no longer fire go.
+    WITH fired AS (
+        SELECT c.rule_id, c.series, c.ts, c.value, c.expected, c.lower, c.upper, c.score, d.dir,
+               CASE WHEN d.dir = m.good_direction THEN 'info' ELSE r.severity END AS severity
+        FROM unnest(found_hits) AS c
+        JOIN anomaly.rules r ON r.id = c.rule_id
+        CROSS JOIN LATERAL (SELECT CASE WHEN c.value > c.expected THEN 'up'
+                                        WHEN c.value < c.expected THEN 'down'
+                                        WHEN c.score > 0 THEN 'up' ELSE 'down' END AS dir) AS d
+        WHERE (r.direction = 'both' OR r.direction = d.dir)
+          AND (c.expected IS NULL
+               OR (abs(c.value - c.expected) >= r.min_abs_deviation
+                   AND (c.expected = 0 OR 100 * abs(c.value - c.expected) / abs(c.expected) >= r.min_pct_deviation)))
+    ), del AS (
+        DELETE FROM anomaly.rule_hits h
+        WHERE h.metric_id = m.id AND h.ts >= score_from AND h.ts <= hi AND h.rule_id = ANY (reeval_ids)
+          AND NOT EXISTS (SELECT FROM fired f WHERE f.rule_id = h.rule_id AND f.series = h.series AND f.ts = h.ts)
+        RETURNING 1
+    ), ins AS (
+        INSERT INTO anomaly.rule_hits AS h (metric_id, rule_id, series, ts, value, expected, lower, upper, score, severity, direction)
+        SELECT m.id, f.rule_id, f.series, f.ts, f.value, f.expected, f.lower, f.upper, f.score, f.severity, f.dir FROM fired f
+        ON CONFLICT (rule_id, series, ts) DO UPDATE
+           SET value = EXCLUDED.value, expected = EXCLUDED.expected, lower = EXCLUDED.lower, upper = EXCLUDED.upper,
+               score = EXCLUDED.score, severity = EXCLUDED.severity, direction = EXCLUDED.direction
+           WHERE (h.value, h.expected, h.lower, h.upper, h.score, h.severity, h.direction)
+                 IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.expected, EXCLUDED.lower, EXCLUDED.upper, EXCLUDED.score,
+                                   EXCLUDED.severity, EXCLUDED.direction)
+        RETURNING 1
+    ), ss AS (
+        INSERT INTO anomaly.series_state AS x (metric_id, series, first_ts, last_ts, last_value)
+        SELECT m.id, u.series, u.first_ts, u.last_ts, u.last_value
+        FROM unnest(ser, ser_first, ser_last, ser_value) AS u(series, first_ts, last_ts, last_value)
+        ON CONFLICT (metric_id, series) DO UPDATE
+           SET first_ts = least(x.first_ts, EXCLUDED.first_ts),
+               last_ts = greatest(x.last_ts, EXCLUDED.last_ts),
+               last_value = CASE WHEN EXCLUDED.last_ts >= x.last_ts THEN EXCLUDED.last_value ELSE x.last_value END
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM ins), (SELECT count(*) FROM ss)
+      INTO changed, n;
 
-    SELECT o.opened, o.extended, o.suppressed, o.auto_resolved
-      INTO alerts_opened, alerts_extended, suppressed, auto_resolved
-      FROM anomaly.build_incidents(m.id, score_from) AS o;
+    -- 4. Incidents: rebuilt from the stored hits when any changed.
+    IF changed > 0 THEN
+        SELECT o.opened, o.extended, o.suppressed, o.auto_resolved
+          INTO alerts_opened, alerts_extended, suppressed, auto_resolved
+          FROM anomaly.build_incidents(m.id, score_from) AS o;
+    END IF;
 
     UPDATE anomaly.anomaly_log AS l
        SET status = 'auto_resolved', resolved_at = l.last_ts + m.auto_resolve_after * m.frequency,
            resolution = 'auto: ' || m.auto_resolve_after || ' normal periods', updated_at = now()
-      FROM anomaly.series_state s
+      FROM anomaly.series_state x
      WHERE l.metric_id = m.id AND l.status IN ('triggered', 'investigating', 'escalated')
-       AND s.metric_id = m.id AND s.series = l.series
-       AND s.last_ts >= l.last_ts + m.auto_resolve_after * m.frequency;
-    GET DIAGNOSTICS n_upd = ROW_COUNT;
-    auto_resolved := auto_resolved + n_upd;
+       AND x.metric_id = m.id AND x.series = l.series
+       AND x.last_ts >= l.last_ts + m.auto_resolve_after * m.frequency;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    auto_resolved := auto_resolved + n;
 
     INSERT INTO anomaly.metric_state AS x (metric_id, watermark, last_as_of, last_run_at, last_error, last_error_at)
     VALUES (m.id, newest, as_of, clock_timestamp(), NULL, NULL)
