@@ -87,6 +87,7 @@ first_ms=$call_ms
 
 # One new day for every metric (yesterday), then the incremental run.
 pgc_psql -q -v days="$days" <<'SQL'
+SELECT setseed(0.0101) \g /dev/null
 INSERT INTO bench.daily
 SELECT p.metric, date '2023-01-01' + :days, bench.value(p, :days, date '2023-01-01' + :days) FROM bench.params p;
 ANALYZE bench.daily;
