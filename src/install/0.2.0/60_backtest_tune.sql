@@ -103,6 +103,7 @@ CREATE FUNCTION anomaly.metric_series(metric_id pg_catalog.int4, read_from pg_ca
                                       as_of pg_catalog.timestamptz)
     RETURNS TABLE(series pg_catalog.jsonb, ts pg_catalog.timestamptz[], v pg_catalog.float8[])
     LANGUAGE plpgsql STABLE
+    COST 1000 ROWS 10
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -184,6 +185,7 @@ CREATE FUNCTION anomaly.rule_points(rule_id pg_catalog.int4, from_ts pg_catalog.
                   score pg_catalog.float8, is_anomaly pg_catalog.bool, direction pg_catalog.text,
                   passes pg_catalog.bool, severity pg_catalog.text, event pg_catalog.text)
     LANGUAGE plpgsql STABLE
+    COST 10000 ROWS 1000
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -267,6 +269,7 @@ CREATE FUNCTION anomaly.rule_incidents(rule_id pg_catalog.int4, from_ts pg_catal
                                        to_ts pg_catalog.timestamptz, thresholds pg_catalog.float8[] DEFAULT NULL)
     RETURNS SETOF anomaly.rule_incident
     LANGUAGE sql STABLE
+    COST 10000 ROWS 10
     SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     WITH pts AS (
@@ -330,6 +333,7 @@ CREATE FUNCTION anomaly.backtest(metric pg_catalog.text, rule pg_catalog.text,
                   severity pg_catalog.text, status pg_catalog.text, event_name pg_catalog.text,
                   labelled_alert_id pg_catalog.int8, label pg_catalog.text)
     LANGUAGE plpgsql STABLE
+    COST 10000 ROWS 10
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -356,6 +360,7 @@ CREATE FUNCTION anomaly.backtest_summary(metric pg_catalog.text, rule pg_catalog
                   alerts_on_false_labels pg_catalog.int4, unlabelled_alerts pg_catalog.int4,
                   "precision" pg_catalog.float8, recall pg_catalog.float8)
     LANGUAGE plpgsql STABLE
+    COST 10000 ROWS 1
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -395,6 +400,7 @@ CREATE FUNCTION anomaly.tune(metric pg_catalog.text, target_false_alarms_per_wee
                   true_positives pg_catalog.int4, true_positives_caught pg_catalog.int4,
                   applied pg_catalog.bool, reason pg_catalog.text)
     LANGUAGE plpgsql VOLATILE
+    COST 100000 ROWS 5
     SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
