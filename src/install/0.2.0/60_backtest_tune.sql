@@ -321,6 +321,26 @@ END;
 COMMENT ON FUNCTION anomaly.rule_incidents(pg_catalog.int4, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.float8[]) IS
 'Helper of backtest and tune: the incidents a rule would have raised over [from_ts, to_ts) as of to_ts, once per threshold in `thresholds` (fires when |score| > threshold) or, with NULL, by the evaluator''s own is_anomaly; each with its peak hit and the labelled alert of the same series it overlaps (a true positive first).';
 
+-- For each threshold of `incidents` and each labelled true positive of the
+-- metric in [from_ts, to_ts) that an unsuppressed incident of the same series
+-- overlaps: the largest |score| among those incidents' hits.
+CREATE FUNCTION anomaly.true_positives_caught(metric pg_catalog.int4, from_ts pg_catalog.timestamptz,
+                                              to_ts pg_catalog.timestamptz, incidents anomaly.rule_incident[])
+    RETURNS TABLE(threshold pg_catalog.float8, alert_id pg_catalog.int8, max_abs_score pg_catalog.float8)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT i.threshold, l.id, max(i.max_abs_score)
+    FROM anomaly.anomaly_log l
+    JOIN unnest(incidents) AS i ON i.series = l.series AND i.first_ts <= l.last_ts AND i.last_ts >= l.first_ts
+    WHERE l.metric_id = true_positives_caught.metric AND l.label = 'true_positive'
+      AND l.last_ts >= from_ts AND l.first_ts < to_ts AND i.event_name IS NULL
+    GROUP BY i.threshold, l.id;
+END;
+
+COMMENT ON FUNCTION anomaly.true_positives_caught(pg_catalog.int4, pg_catalog.timestamptz, pg_catalog.timestamptz, anomaly.rule_incident[]) IS
+'Helper of backtest_summary and tune: per threshold of `incidents`, each alert of the metric labelled true_positive in [from_ts, to_ts) that an unsuppressed incident of the same series overlaps, with the largest |score| of those incidents (the rule keeps catching it at any threshold below that).';
+
 ---------------------------------------------------------------------------
 -- Public functions.
 
@@ -365,17 +385,16 @@ CREATE FUNCTION anomaly.backtest_summary(metric pg_catalog.text, rule pg_catalog
 AS $$
 DECLARE
     r anomaly.rules := anomaly.backtest_rule(metric, rule, from_ts, to_ts);
+    incs anomaly.rule_incident[] := ARRAY(SELECT i FROM anomaly.rule_incidents(r.id, from_ts, to_ts) AS i);
 BEGIN
     RETURN QUERY
-    WITH b AS (SELECT * FROM anomaly.rule_incidents(r.id, from_ts, to_ts)),
-         a AS (SELECT * FROM b WHERE b.event_name IS NULL),
-         tp AS (SELECT l.id FROM anomaly.anomaly_log l
-                WHERE l.metric_id = r.metric_id AND l.label = 'true_positive'
-                  AND l.last_ts >= from_ts AND l.first_ts < to_ts),
+    WITH a AS (SELECT * FROM unnest(incs) AS b WHERE b.event_name IS NULL),
          c AS (SELECT (SELECT count(*) FROM a)::int4 AS alerts,
-                      (SELECT count(*) FROM b WHERE b.event_name IS NOT NULL)::int4 AS suppressed,
-                      (SELECT count(*) FROM tp)::int4 AS tp_labels,
-                      (SELECT count(DISTINCT a.labelled_alert_id) FROM a WHERE a.label = 'true_positive')::int4 AS tp_found,
+                      (SELECT count(*) FROM unnest(incs) AS b WHERE b.event_name IS NOT NULL)::int4 AS suppressed,
+                      (SELECT count(*) FROM anomaly.anomaly_log l
+                       WHERE l.metric_id = r.metric_id AND l.label = 'true_positive'
+                         AND l.last_ts >= from_ts AND l.first_ts < to_ts)::int4 AS tp_labels,
+                      (SELECT count(*) FROM anomaly.true_positives_caught(r.metric_id, from_ts, to_ts, incs))::int4 AS tp_found,
                       (SELECT count(*) FROM a WHERE a.label = 'true_positive')::int4 AS on_tp,
                       (SELECT count(*) FROM a WHERE a.label IN ('false_positive', 'expected'))::int4 AS on_false,
                       (SELECT count(*) FROM a WHERE a.label IS NULL)::int4 AS unlabelled)
@@ -477,11 +496,8 @@ BEGIN
                            WHERE l.metric_id = m.id AND l.label = 'true_positive'
                              AND l.last_ts >= from_ts AND l.first_ts < to_ts);
         -- The highest threshold that still catches every true positive caught now.
-        cap := (SELECT min(z.s) FROM (
-                    SELECT i.labelled_alert_id, max(i.max_abs_score) AS s
-                    FROM unnest(incs) AS i
-                    WHERE i.threshold = old_t AND i.event_name IS NULL AND i.label = 'true_positive'
-                    GROUP BY i.labelled_alert_id) AS z);
+        cap := (SELECT min(c.max_abs_score) FROM anomaly.true_positives_caught(m.id, from_ts, to_ts, incs) AS c
+                WHERE c.threshold = old_t);
         old_fa := (SELECT count(*) FROM unnest(incs) AS i
                    WHERE i.threshold = old_t AND i.event_name IS NULL AND i.label IS DISTINCT FROM 'true_positive') / weeks;
 
@@ -516,11 +532,12 @@ BEGIN
         old_alerts_per_week := (SELECT count(*) FROM unnest(incs) AS i
                                 WHERE i.threshold = old_t AND i.event_name IS NULL) / weeks;
         -- The rates at the new threshold: replayed, as it may not be a candidate.
+        incs := ARRAY(SELECT i FROM anomaly.rule_incidents(x.id, from_ts, to_ts, ARRAY[new_t]) AS i);
         SELECT count(*) FILTER (WHERE b.event_name IS NULL) / weeks,
-               count(*) FILTER (WHERE b.event_name IS NULL AND b.label IS DISTINCT FROM 'true_positive') / weeks,
-               count(DISTINCT b.labelled_alert_id) FILTER (WHERE b.event_name IS NULL AND b.label = 'true_positive')
-          INTO new_alerts_per_week, new_false_alarms_per_week, true_positives_caught
-          FROM anomaly.rule_incidents(x.id, from_ts, to_ts, ARRAY[new_t]) AS b;
+               count(*) FILTER (WHERE b.event_name IS NULL AND b.label IS DISTINCT FROM 'true_positive') / weeks
+          INTO new_alerts_per_week, new_false_alarms_per_week
+          FROM unnest(incs) AS b;
+        true_positives_caught := (SELECT count(*) FROM anomaly.true_positives_caught(m.id, from_ts, to_ts, incs));
         reason := why || format('; history %s to %s (%s weeks)', from_ts, to_ts, round(weeks::numeric, 1));
         IF apply AND new_t IS DISTINCT FROM old_t THEN
             UPDATE anomaly.rules r SET params = jsonb_set(r.params, ARRAY[x.param], to_jsonb(new_t)) WHERE r.id = x.id;
