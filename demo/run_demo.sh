@@ -7,7 +7,10 @@
 #                            pg_cron preloaded for database anomaly_demo), loads two
 #                            years of generated daily metrics with planted anomalies
 #                            (demo/demo_data.sql), runs the detection (demo/detect.sql)
-#                            and prints the report (demo/report.sql). The cluster keeps
+#                            and prints the report (demo/report.sql); then registers the
+#                            metrics with the monitoring layer, checks them, installs the
+#                            pg_cron schedule and prints the open alerts and metric health
+#                            from the BI views (demo/monitor.sql). The cluster keeps
 #                            running; a running demo cluster is stopped and rebuilt.
 #   demo/run_demo.sh stop    stops it (harmless when it is not running).
 #
@@ -141,12 +144,14 @@ start() {
   pgc_psql -q -d "$db" -f "$root/demo/demo_data.sql" -f "$root/demo/detect.sql"
 
   pgc_psql -d "$db" -P pager=off "${report_vars[@]}" -f "$root/demo/report.sql"
+  pgc_psql -d "$db" -P pager=off -f "$root/demo/monitor.sql"
 
   local psql_bin=psql
   command -v psql >/dev/null || psql_bin=$PGBIN/psql
   say "== The demo cluster keeps running. Connect with:"
   say "   $psql_bin -h $dir/sock -p $port -U postgres -d $db"
   say "   then e.g.  TABLE demo.alerts;   SELECT * FROM demo.scores() WHERE metric = 'revenue';   \\df+ anomaly.*"
+  say "              TABLE anomaly.open_alerts;   TABLE anomaly.metric_health;   TABLE anomaly.rule_catalog;"
   say "== Stop it with: make demo-stop"
   started=
 }
