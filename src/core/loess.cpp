@@ -2,113 +2,102 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 namespace anomaly::loess {
 
-double estimate(const double *y, int n, int len, int degree, int xs, int nleft, int nright, double *work,
-                const double *rw) {
-    const double range = n - 1.0;
-    double h = std::max(xs - nleft, nright - xs);
-    if (len > n) h += std::floor((len - n) / 2.0);
-    const double h9 = 0.999 * h;
-    const double h1 = 0.001 * h;
-    double total = 0.0;
-    for (int j = nleft - 1; j < nright; ++j) {
-        work[j] = 0.0;
-        const double r = std::fabs(static_cast<double>(j + 1 - xs));
-        if (r <= h9) {
-            if (r <= h1) {
-                work[j] = 1.0;
-            } else {
-                // pow, not q·q·q: the reference's rounding (robust fits amplify it).
-                work[j] = std::pow(1.0 - std::pow(r / h, 3), 3);
-            }
-            if (rw != nullptr) work[j] *= rw[j];
-            total += work[j];
+const double *TricubeTable::row(int h) {
+    if (static_cast<std::size_t>(h) >= rows_.size()) rows_.resize(static_cast<std::size_t>(h) + 1);
+    std::vector<double> &row = rows_[static_cast<std::size_t>(h)];
+    if (row.empty()) {
+        const double hh = h, h9 = 0.999 * hh, h1 = 0.001 * hh;
+        row.resize(static_cast<std::size_t>(h) + 1);
+        for (int r = 0; r <= h; ++r) {
+            // pow, not q·q·q: the reference's rounding (robust fits amplify it).
+            row[static_cast<std::size_t>(r)] = r <= h1 ? 1.0 : r <= h9 ? std::pow(1.0 - std::pow(r / hh, 3), 3) : 0.0;
         }
     }
-    if (total <= 0.0) return std::numeric_limits<double>::quiet_NaN();
-    for (int j = nleft - 1; j < nright; ++j) work[j] /= total;
-    if (h > 0.0 && degree > 0) {
+    return row.data();
+}
+
+bool local_weights(int n, int len, int degree, int xs, int nleft, int nright, double *work, const double *rw,
+                   TricubeTable &kernel) {
+    const double range = n - 1.0;
+    int h = std::max(xs - nleft, nright - xs);
+    if (len > n) h += (len - n) / 2;
+    const double *k = kernel.row(h);
+    // Every distance is <= h; those beyond 0.999·h have weight 0 in the table
+    // (the reference skips them; adding a zero weight changes no sum).
+    double total = 0.0;
+    for (int j = nleft - 1; j < nright; ++j) {
+        double w = k[std::abs(j + 1 - xs)];
+        if (rw != nullptr) w *= rw[j];
+        work[j] = w;
+        total += w;
+    }
+    if (total <= 0.0) return false;
+    double mean = 0.0;
+    for (int j = nleft - 1; j < nright; ++j) {
+        work[j] /= total;
+        mean += work[j] * (j + 1);
+    }
+    if (h > 0 && degree > 0) {
         // Local linear fit: tilt the weights through the weighted mean position.
-        double mean = 0.0;
-        for (int j = nleft - 1; j < nright; ++j) mean += work[j] * (j + 1);
         double b = xs - mean;
         double c = 0.0;
-        for (int j = nleft - 1; j < nright; ++j) c += work[j] * std::pow(j + 1 - mean, 2);
+        for (int j = nleft - 1; j < nright; ++j) c += work[j] * ((j + 1 - mean) * (j + 1 - mean));
         if (std::sqrt(c) > 0.001 * range) {
             b /= c;
             for (int j = nleft - 1; j < nright; ++j) work[j] *= b * (j + 1 - mean) + 1.0;
         }
     }
+    return true;
+}
+
+double estimate(const double *y, int n, int len, int degree, int xs, int nleft, int nright, double *work,
+                const double *rw, TricubeTable &kernel) {
+    if (!local_weights(n, len, degree, xs, nleft, nright, work, rw, kernel))
+        return std::numeric_limits<double>::quiet_NaN();
     double fit = 0.0;
     for (int j = nleft - 1; j < nright; ++j) fit += work[j] * y[j];
     return fit;
 }
 
-namespace {
-
-// The fit at position i + 1, falling back to the data when it has no weight.
-inline void fit_at(const double *y, int n, int len, int degree, int i, int nleft, int nright, double *work,
-                   const double *rw, double *ys) {
-    ys[i] = estimate(y, n, len, degree, i + 1, nleft, nright, work, rw);
-    if (std::isnan(ys[i])) ys[i] = y[i];
+void smooth(const double *y, int n, int len, int degree, int jump, const double *rw, double *ys, double *work,
+            TricubeTable &kernel) {
+    smooth_with(y, n, len, jump, ys, [&](int i, int nleft, int nright) {
+        return estimate(y, n, len, degree, i + 1, nleft, nright, work, rw, kernel);
+    });
 }
 
-}  // namespace
+SmoothPlan::SmoothPlan(int n, int len, int degree, int jump, TricubeTable &kernel) : n_(n), len_(len), jump_(jump) {
+    std::vector<double> work(static_cast<std::size_t>(std::max(n, 1)));
+    std::vector<double> ys(static_cast<std::size_t>(std::max(n, 1)));
+    std::vector<double> y(static_cast<std::size_t>(std::max(n, 1)), 0.0);
+    smooth_with(y.data(), n, len, jump, ys.data(), [&](int i, int nleft, int nright) {
+        Fit f{nleft - 1, 0, weights_.size()};
+        if (local_weights(n, len, degree, i + 1, nleft, nright, work.data(), nullptr, kernel)) {
+            f.count = nright - nleft + 1;
+            weights_.insert(weights_.end(), work.begin() + (nleft - 1), work.begin() + nright);
+        }
+        fits_.push_back(f);
+        return 0.0;
+    });
+}
 
-void smooth(const double *y, int n, int len, int degree, int jump, const double *rw, double *ys, double *work) {
-    if (n < 2) {
-        if (n == 1) ys[0] = y[0];
-        return;
-    }
-    const int step = std::min(jump, n - 1);
-    int nleft = 1;
-    int nright = n;
-    if (len >= n) {
-        for (int i = 0; i < n; i += step) fit_at(y, n, len, degree, i, nleft, nright, work, rw, ys);
-    } else if (step == 1) {
-        const int half = (len + 2) / 2;
-        nright = len;
-        for (int i = 0; i < n; ++i) {
-            if (i + 1 > half && nright != n) {
-                ++nleft;
-                ++nright;
-            }
-            fit_at(y, n, len, degree, i, nleft, nright, work, rw, ys);
-        }
-    } else {
-        const int half = (len + 1) / 2;
-        for (int i = 0; i < n; i += step) {
-            if (i + 1 < half) {
-                nleft = 1;
-                nright = len;
-            } else if (i + 1 >= n - half + 1) {
-                nleft = n - len + 1;
-                nright = n;
-            } else {
-                nleft = i + 1 - half + 1;
-                nright = len + i + 1 - half;
-            }
-            fit_at(y, n, len, degree, i, nleft, nright, work, rw, ys);
-        }
-    }
-    if (step == 1) return;
-    for (int i = 0; i < n - step; i += step) {
-        const double delta = (ys[i + step] - ys[i]) / step;
-        for (int j = i; j < i + step; ++j) ys[j] = ys[i] + delta * (j - i);
-    }
-    // The last point, when the jumps do not land on it; the window of the last
-    // fitted point is kept, as in the reference.
-    const int k = ((n - 1) / step) * step + 1;
-    if (k != n) {
-        fit_at(y, n, len, degree, n - 1, nleft, nright, work, rw, ys);
-        if (k != n - 1) {
-            const double delta = (ys[n - 1] - ys[k - 1]) / (n - k);
-            for (int j = k; j < n; ++j) ys[j] = ys[k - 1] + delta * (j + 1 - k);
-        }
-    }
+void SmoothPlan::apply(const double *y, double *ys) const {
+    std::size_t next = 0;
+    smooth_with(y, n_, len_, jump_, ys, [&](int i, int, int) {
+        const Fit &f = fits_[next++];
+        if (f.count == 0) return std::numeric_limits<double>::quiet_NaN();
+        const double *w = weights_.data() + f.offset;
+        const double *x = y + f.first;
+        double fit = 0.0;
+        for (int j = 0; j < f.count; ++j) fit += w[j] * x[j];
+        (void)i;
+        return fit;
+    });
 }
 
 }  // namespace anomaly::loess

@@ -70,7 +70,22 @@ StlEngine::StlEngine(const StlParams &resolved, std::size_t n)
       w2_(n + 2 * resolved.period),
       w3_(n + 2 * resolved.period),
       w4_(n + 2 * resolved.period),
-      scratch_(n + 2 * resolved.period) {}
+      scratch_(n + 2 * resolved.period) {
+    // Plans cost O(n·span) memory: only below this many weights.
+    constexpr double kMaxPlanWeights = 4e6;
+    const int ni = static_cast<int>(n);
+    auto plan = [&](int len, int len_n, int degree, int jump) {
+        return static_cast<double>(len_n) * std::min(len, len_n) <= kMaxPlanWeights
+                   ? std::make_unique<loess::SmoothPlan>(len_n, len, degree, jump, kernel_)
+                   : nullptr;
+    };
+    low_pass_plan_ = plan(*p_.low_pass, ni, p_.low_pass_deg, p_.low_pass_jump);
+    trend_plan_ = plan(*p_.trend, ni, p_.trend_deg, p_.trend_jump);
+    // Cycle-subseries have ceil(n/period) or floor(n/period) points.
+    const int k_long = (ni - 1) / p_.period + 1, k_short = ni / p_.period;
+    cycle_plan_long_ = plan(p_.seasonal, k_long, p_.seasonal_deg, p_.seasonal_jump);
+    if (k_short != k_long) cycle_plan_short_ = plan(p_.seasonal, k_short, p_.seasonal_deg, p_.seasonal_jump);
+}
 
 void StlEngine::fit(const double *y, StopToken &stop) {
     std::fill(trend_.begin(), trend_.end(), 0.0);
@@ -102,10 +117,14 @@ void StlEngine::cycle_subseries(bool use_weights, StopToken &stop) {
         if (use_weights)
             for (int i = 0; i < k; ++i) sub_rw[i] = rw_[static_cast<std::size_t>(i * np + j)];
         const double *rw = use_weights ? sub_rw : nullptr;
-        loess::smooth(sub, k, ns, p_.seasonal_deg, p_.seasonal_jump, rw, fit + 1, scratch_.data());
-        fit[0] = loess::estimate(sub, k, ns, p_.seasonal_deg, 0, 1, std::min(ns, k), scratch_.data(), rw);
+        const loess::SmoothPlan *plan = k == (n - 1) / np + 1 ? cycle_plan_long_.get() : cycle_plan_short_.get();
+        if (rw == nullptr && plan != nullptr)
+            plan->apply(sub, fit + 1);
+        else
+            loess::smooth(sub, k, ns, p_.seasonal_deg, p_.seasonal_jump, rw, fit + 1, scratch_.data(), kernel_);
+        fit[0] = loess::estimate(sub, k, ns, p_.seasonal_deg, 0, 1, std::min(ns, k), scratch_.data(), rw, kernel_);
         if (std::isnan(fit[0])) fit[0] = fit[1];
-        fit[k + 1] = loess::estimate(sub, k, ns, p_.seasonal_deg, k + 1, std::max(1, k - ns + 1), k, scratch_.data(), rw);
+        fit[k + 1] = loess::estimate(sub, k, ns, p_.seasonal_deg, k + 1, std::max(1, k - ns + 1), k, scratch_.data(), rw, kernel_);
         if (std::isnan(fit[k + 1])) fit[k + 1] = fit[k];
         for (int m = 0; m < k + 2; ++m) w1_[static_cast<std::size_t>(m * np + j)] = fit[m];
     }
@@ -130,7 +149,11 @@ void StlEngine::low_pass_of_cycles() {
     moving_average(w1_.data(), n + 2 * np, np, w2_.data());
     moving_average(w2_.data(), n + np + 1, np, w0_.data());
     moving_average(w0_.data(), n + 2, 3, w2_.data());
-    loess::smooth(w2_.data(), n, *p_.low_pass, p_.low_pass_deg, p_.low_pass_jump, nullptr, w0_.data(), w4_.data());
+    if (low_pass_plan_)
+        low_pass_plan_->apply(w2_.data(), w0_.data());
+    else
+        loess::smooth(w2_.data(), n, *p_.low_pass, p_.low_pass_deg, p_.low_pass_jump, nullptr, w0_.data(), w4_.data(),
+                      kernel_);
 }
 
 void StlEngine::pass(const double *y, int inner, bool use_weights, StopToken &stop) {
@@ -145,8 +168,11 @@ void StlEngine::pass(const double *y, int inner, bool use_weights, StopToken &st
             season_[i] = w1_[np + i] - w0_[i];
             w0_[i] = y[i] - season_[i];
         }
-        loess::smooth(w0_.data(), static_cast<int>(n), *p_.trend, p_.trend_deg, p_.trend_jump,
-                      use_weights ? rw_.data() : nullptr, trend_.data(), w2_.data());
+        if (!use_weights && trend_plan_)
+            trend_plan_->apply(w0_.data(), trend_.data());
+        else
+            loess::smooth(w0_.data(), static_cast<int>(n), *p_.trend, p_.trend_deg, p_.trend_jump,
+                          use_weights ? rw_.data() : nullptr, trend_.data(), w2_.data(), kernel_);
     }
 }
 

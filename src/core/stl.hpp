@@ -5,9 +5,11 @@
 #pragma once
 
 #include "core/cancellation.hpp"
+#include "core/loess.hpp"
 #include "core/no_postgres.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -73,6 +75,10 @@ private:
     std::size_t n_;
     std::vector<double> trend_, season_, rw_;
     std::vector<double> w0_, w1_, w2_, w3_, w4_, scratch_;
+    loess::TricubeTable kernel_;
+    // Precomputed weights of the smoothers that run without robustness
+    // weights (null when the series is too long for them to pay).
+    std::unique_ptr<loess::SmoothPlan> low_pass_plan_, trend_plan_, cycle_plan_long_, cycle_plan_short_;
 };
 
 }  // namespace anomaly
