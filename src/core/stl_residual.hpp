@@ -1,9 +1,14 @@
 // The causal STL residual score behind anomaly.stl_residual(...) OVER (...).
 //
-// Series: the finite values of a partition in order (NULL, NaN, ±Infinity rows
-// are skipped and get no score). For the m-th value, once `history` values
-// are available, the trailing window of the last `history` values (ending at
-// it) is decomposed by STL (period, seasonal 7, every other STL setting at its
+// Series: the rows of a partition in order, from its first finite value on.
+// Missing rows (NULL, NaN, ±Infinity) get no residual and no score, and are
+// filled so that the seasonal phase is kept: once `history` rows exist, with
+// their expected value (the value that would give them a zero residual in the
+// window ending at them, from the rows before only); before that, by linear
+// interpolation between their finite neighbours (both at or before any row
+// scored with them: causal). For a finite row with at least `history` rows
+// (counted from the first finite one) up to it, the trailing window of the
+// last `history` rows (ending at it) is decomposed by STL (period, seasonal 7, every other STL setting at its
 // default) and the row's residual is that of the window's last point. Its
 // score is
 //     residual / (1.4826 · MAD)
@@ -14,15 +19,19 @@
 // Residuals and spreads below 1e-10 × max |value| of the window count as 0
 // (rounding noise of an exactly periodic series).
 //
-// How it is computed (see stl_residual.cpp):
-//  - robust = false: STL without robustness weights is linear in the data, so
-//    the last point's residual is a fixed dot product with the window; the
-//    weights are computed once (history STL fits of unit vectors).
-//  - robust = true: a literal robust STL fit (inner 2, outer 15 iterations) of
-//    the window every `refresh` rows; in between, the previous row's fit is
-//    warm-started on the window shifted by one (trend and robustness weights
-//    shifted, the new point weight 1), then one weighted pass (inner 2),
-//    fresh robustness weights from its residuals, and a second pass.
+// How it is computed: STL without robustness weights is linear in the data,
+// so the last point's residual is a fixed dot product b·window with weights b
+// computed once (history STL fits of unit vectors): O(history) per row.
+//  - robust = false: residual = b·(the last `history` values).
+//  - robust = true: the same, but in the window every earlier row whose own
+//    score was beyond ±3.5 is replaced by its expected value
+//        y_j − r_j / b_last,
+//    the value that would have given it a zero residual (the decomposition's
+//    prediction from the other points of its window). An outlier thus never
+//    bends the trend or seasonal of the rows after it, while the current row
+//    is always taken as it is. This is not statsmodels' robust STL (whose
+//    bisquare re-weighting per window costs ~100× more); it is exactly a
+//    non-robust STL of the cleaned window, which the unit tests check.
 #pragma once
 
 #include "core/cancellation.hpp"
@@ -38,24 +47,22 @@ struct StlResidualParams {
     int period = 7;
     bool robust = true;
     std::optional<int> history;  // default max(8·period, 56); >= 2·period
-    std::optional<int> refresh;  // robust: rows between literal fits; default period
 };
 
-// Defaults filled; throws InvalidParameter for a bad period/history/refresh.
+// |score| beyond this marks a row as an outlier that robust mode cleans.
+constexpr double kStlResidualOutlier = 3.5;
+
+// Defaults filled; throws InvalidParameter for a bad period/history.
 StlResidualParams resolve_stl_residual_params(const StlResidualParams &params);
 
 // Weights b with residual of the last point = Σ b[i]·window[i] for non-robust
 // STL (period, defaults) of a window of `history` points.
 std::vector<double> stl_last_residual_weights(int period, int history, StopToken &stop);
 
-// residuals[i] = the row's residual as described above (NaN = none), for every
-// row of values[0..n-1]. `weights`: stl_last_residual_weights() for the
-// resolved parameters when not robust (may be null: computed here).
+// For every row of values[0..n-1]: residuals[i] and scores[i] as described
+// above (NaN = none). `weights`: stl_last_residual_weights() for the resolved
+// parameters, or null (then computed here).
 void stl_residual_rolling(const double *values, std::size_t n, const StlResidualParams &params,
-                          const std::vector<double> *weights, double *residuals, StopToken &stop);
-
-// scores[i] from residuals[i] as described above (NaN = no score).
-void stl_residual_scores(const double *values, const double *residuals, std::size_t n,
-                         const StlResidualParams &params, double *scores, StopToken &stop);
+                          const std::vector<double> *weights, double *residuals, double *scores, StopToken &stop);
 
 }  // namespace anomaly

@@ -4,7 +4,10 @@
 
 #include "pg/pg_includes.hpp"
 
+// funcapi.h (InitMaterializedSRF) is not in pg_includes.hpp; C linkage as there.
+extern "C" {
 #include "funcapi.h"
+}
 
 namespace anomaly_pg {
 

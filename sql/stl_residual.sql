@@ -1,0 +1,65 @@
+-- anomaly.stl_residual(value, period, robust, history) OVER (PARTITION BY ...
+-- ORDER BY ...): each row's STL residual in its trailing window, as a robust
+-- score (|score| > 3.5 = anomaly, as for mad_zscore). Causal.
+
+-- Two metrics, 120 days, a weekly pattern, deterministic noise; metric 1 has
+-- a spike on day 90 and a missing day 70.
+CREATE TABLE stl_days AS
+SELECT m AS metric, d AS day,
+       CASE WHEN m = 1 AND d = 70 THEN NULL
+            ELSE 100 * m + 0.1 * d + (ARRAY[5, 3, 0, -1, -2, -8, 3])[d % 7 + 1]
+                 + ((d * 7919 + m * 104729) % 17 - 8) / 8.0
+                 + CASE WHEN m = 1 AND d = 90 THEN 25 ELSE 0 END
+       END::float8 AS value
+FROM generate_series(1, 2) AS m, generate_series(0, 119) AS d;
+
+-- Scores start once history (56 rows for period 7) and 7 residuals exist;
+-- the spike is the only row beyond 3.5.
+SELECT metric, count(z) AS scored, min(day) FILTER (WHERE z IS NOT NULL) AS first_scored,
+       array_agg(day ORDER BY day) FILTER (WHERE abs(z) > 3.5) AS flagged
+FROM (SELECT metric, day, anomaly.stl_residual(value) OVER w AS z
+      FROM stl_days WINDOW w AS (PARTITION BY metric ORDER BY day)) s
+GROUP BY metric ORDER BY metric;
+
+-- The missing day gets no score (and is filled with its expected value for
+-- the later windows); around the spike, robust mode keeps the spike out of
+-- the later windows, non-robust mode lets it bend them.
+SELECT day, value, round(anomaly.stl_residual(value) OVER w::numeric, 2) AS z,
+       round(anomaly.stl_residual(value, 7, false) OVER w::numeric, 2) AS z_plain
+FROM stl_days WHERE metric = 1
+WINDOW w AS (PARTITION BY metric ORDER BY day)
+ORDER BY day OFFSET 68 LIMIT 4;
+SELECT day, round(anomaly.stl_residual(value) OVER w::numeric, 2) AS z,
+       round(anomaly.stl_residual(value, 7, false) OVER w::numeric, 2) AS z_plain
+FROM stl_days WHERE metric = 1
+WINDOW w AS (PARTITION BY metric ORDER BY day)
+ORDER BY day OFFSET 89 LIMIT 10;
+
+-- Causal: appending rows never changes earlier scores.
+SELECT bool_and(a.z IS NOT DISTINCT FROM b.z) AS unchanged, count(a.z) AS compared
+FROM (SELECT metric, day, anomaly.stl_residual(value) OVER w AS z FROM stl_days
+      WINDOW w AS (PARTITION BY metric ORDER BY day)) a
+JOIN (SELECT metric, day, anomaly.stl_residual(value) OVER w AS z FROM stl_days WHERE day < 95
+      WINDOW w AS (PARTITION BY metric ORDER BY day)) b USING (metric, day);
+
+-- Non-robust, explicit history: the residual behind the score is the last
+-- residual of stl_decompose on the trailing window, so the sign agrees.
+WITH w AS (SELECT array_agg(value ORDER BY day) AS v FROM stl_days WHERE metric = 2 AND day BETWEEN 70 AND 97)
+SELECT sign(resid) AS decompose_sign FROM w, anomaly.stl_decompose(w.v, 7) WHERE i = 28;
+SELECT sign(z) AS window_sign
+FROM (SELECT day, anomaly.stl_residual(value, 7, false, 28) OVER (ORDER BY day) AS z
+      FROM stl_days WHERE metric = 2) s
+WHERE day = 97;
+
+-- Too short partitions and all-NULL partitions: NULL scores, no error.
+SELECT count(*) AS rows, count(z) AS scored
+FROM (SELECT anomaly.stl_residual(v) OVER (ORDER BY g) AS z
+      FROM generate_series(1, 30) g, LATERAL (SELECT CASE WHEN g % 2 = 0 THEN NULL ELSE g END::float8 AS v) x) s;
+SELECT count(z) FROM (SELECT anomaly.stl_residual(NULL::float8) OVER () AS z FROM generate_series(1, 5)) s;
+
+-- Errors.
+SELECT anomaly.stl_residual(value, 1) OVER (ORDER BY day) FROM stl_days;
+SELECT anomaly.stl_residual(value, 7, true, 10) OVER (ORDER BY day) FROM stl_days;
+SELECT anomaly.stl_residual(value, NULL) OVER (ORDER BY day) FROM stl_days;
+
+DROP TABLE stl_days;
