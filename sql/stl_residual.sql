@@ -61,5 +61,7 @@ SELECT count(z) FROM (SELECT anomaly.stl_residual(NULL::float8) OVER () AS z FRO
 SELECT anomaly.stl_residual(value, 1) OVER (ORDER BY day) FROM stl_days;
 SELECT anomaly.stl_residual(value, 7, true, 10) OVER (ORDER BY day) FROM stl_days;
 SELECT anomaly.stl_residual(value, NULL) OVER (ORDER BY day) FROM stl_days;
+SELECT anomaly.stl_residual(value, 7, true, 5000) OVER (ORDER BY day) FROM stl_days;
+SELECT anomaly.stl_residual(value, 2147483647) OVER (ORDER BY day) FROM stl_days;
 
 DROP TABLE stl_days;

@@ -7,16 +7,18 @@
 
 namespace anomaly::loess {
 
+double TricubeTable::weight(int r, int h) {
+    const double hh = h;
+    // pow, not q·q·q: the reference's rounding (robust fits amplify it).
+    return r <= 0.001 * hh ? 1.0 : r <= 0.999 * hh ? std::pow(1.0 - std::pow(r / hh, 3), 3) : 0.0;
+}
+
 const double *TricubeTable::row(int h) {
     if (static_cast<std::size_t>(h) >= rows_.size()) rows_.resize(static_cast<std::size_t>(h) + 1);
     std::vector<double> &row = rows_[static_cast<std::size_t>(h)];
     if (row.empty()) {
-        const double hh = h, h9 = 0.999 * hh, h1 = 0.001 * hh;
         row.resize(static_cast<std::size_t>(h) + 1);
-        for (int r = 0; r <= h; ++r) {
-            // pow, not q·q·q: the reference's rounding (robust fits amplify it).
-            row[static_cast<std::size_t>(r)] = r <= h1 ? 1.0 : r <= h9 ? std::pow(1.0 - std::pow(r / hh, 3), 3) : 0.0;
-        }
+        for (int r = 0; r <= h; ++r) row[static_cast<std::size_t>(r)] = weight(r, h);
     }
     return row.data();
 }
@@ -26,12 +28,14 @@ bool local_weights(int n, int len, int degree, int xs, int nleft, int nright, do
     const double range = n - 1.0;
     int h = std::max(xs - nleft, nright - xs);
     if (len > n) h += (len - n) / 2;
-    const double *k = kernel.row(h);
     // Every distance is <= h; those beyond 0.999·h have weight 0 in the table
-    // (the reference skips them; adding a zero weight changes no sum).
+    // (the reference skips them; adding a zero weight changes no sum). A span
+    // far beyond the series (h above the table's limit) is computed directly.
+    const double *k = h <= TricubeTable::kMaxBandwidth ? kernel.row(h) : nullptr;
     double total = 0.0;
     for (int j = nleft - 1; j < nright; ++j) {
-        double w = k[std::abs(j + 1 - xs)];
+        const int r = std::abs(j + 1 - xs);
+        double w = k != nullptr ? k[r] : TricubeTable::weight(r, h);
         if (rw != nullptr) w *= rw[j];
         work[j] = w;
         total += w;

@@ -20,7 +20,10 @@ namespace anomaly::loess {
 // per bandwidth h and reused: the smoothers evaluate them millions of times.
 class TricubeTable {
 public:
-    const double *row(int h);
+    // Rows are kept up to this bandwidth (at most ~4 MB in total).
+    static constexpr int kMaxBandwidth = 1024;
+    const double *row(int h);  // h <= kMaxBandwidth
+    static double weight(int r, int h);
 
 private:
     std::vector<std::vector<double>> rows_;

@@ -18,6 +18,9 @@ MstlComponents mstl_decompose(const double *y, std::size_t n, const MstlParams &
     if (params.iterate < 1) throw InvalidParameter("iterate must be >= 1 (got " + std::to_string(params.iterate) + ")");
     for (int p : params.periods)
         if (p < 2) throw InvalidParameter("every period must be >= 2 (got " + std::to_string(p) + ")");
+    for (int w : params.windows)
+        if (w < 3 || w % 2 == 0)
+            throw InvalidParameter("every window must be an odd integer >= 3 (got " + std::to_string(w) + ")");
     for (std::size_t i = 0; i < n; ++i)
         if (!std::isfinite(y[i])) throw DataError("MSTL input must be finite (element " + std::to_string(i + 1) + ")");
 

@@ -11,6 +11,8 @@ namespace anomaly {
 
 namespace {
 
+constexpr std::size_t kMaxStlPoints = 100000000;
+
 void require_odd_span(int value, const char *name, int period) {
     if (value < 3 || value % 2 == 0 || value <= period)
         throw InvalidParameter(std::string(name) + " must be an odd integer >= 3 and greater than period (got " +
@@ -31,6 +33,12 @@ void require_positive(int value, const char *name) {
 StlParams resolve_stl_params(const StlParams &params, std::size_t n) {
     StlParams p = params;
     if (p.period < 2) throw InvalidParameter("period must be an integer >= 2 (got " + std::to_string(p.period) + ")");
+    // Keeps every index of the engine (and the defaults below) inside int.
+    if (n > kMaxStlPoints) throw InvalidParameter("STL series too long (" + std::to_string(n) + " points, limit " +
+                                                  std::to_string(kMaxStlPoints) + ")");
+    if (n < 2 * static_cast<std::size_t>(p.period))
+        throw InvalidParameter("STL needs at least 2 periods of data: " + std::to_string(n) + " points for period " +
+                               std::to_string(p.period));
     if (p.seasonal < 3 || p.seasonal % 2 == 0)
         throw InvalidParameter("seasonal must be an odd integer >= 3 (got " + std::to_string(p.seasonal) + ")");
     if (!p.trend) {
@@ -51,11 +59,6 @@ StlParams resolve_stl_params(const StlParams &params, std::size_t n) {
     if (!p.outer_iter) p.outer_iter = p.robust ? 15 : 0;
     require_positive(*p.inner_iter, "inner_iter");
     if (*p.outer_iter < 0) throw InvalidParameter("outer_iter must be >= 0");
-    if (n < 2 * static_cast<std::size_t>(p.period))
-        throw InvalidParameter("STL needs at least 2 periods of data: " + std::to_string(n) + " points for period " +
-                               std::to_string(p.period));
-    // Keeps every index of the engine inside int.
-    if (n > 100000000) throw InvalidParameter("STL series too long (" + std::to_string(n) + " points, limit 100000000)");
     return p;
 }
 

@@ -14,7 +14,8 @@ namespace anomaly {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kMaxHistory = 100000;
+// The weight vector costs `history` STL fits of `history` points: O(history²·span).
+constexpr int kMaxHistory = 2000;
 
 StlParams window_stl_params(int period, int history) {
     StlParams p;
@@ -38,7 +39,7 @@ StlResidualParams resolve_stl_residual_params(const StlResidualParams &params) {
         throw InvalidParameter("period must be at most " + std::to_string(kMaxHistory / 2));
     if (!p.history) p.history = std::max(8 * p.period, 56);
     if (*p.history < 2 * p.period || *p.history > kMaxHistory)
-        throw InvalidParameter("history must be between 2·period (" + std::to_string(2 * p.period) + ") and " +
+        throw InvalidParameter("history must be between 2*period (" + std::to_string(2 * p.period) + ") and " +
                                std::to_string(kMaxHistory) + " (got " + std::to_string(*p.history) + ")");
     return p;
 }

@@ -12,12 +12,20 @@
 #include "pg/float8_arrays.hpp"
 #include "pg/stl_sql_args.hpp"
 
+#include <algorithm>
+
 namespace {
 
 constexpr const char *kFunction = "anomaly.stl_decompose";
 
 double *palloc_doubles(int n) {
     return static_cast<double *>(palloc_extended(sizeof(double) * static_cast<Size>(n) + 1, MCXT_ALLOC_HUGE));
+}
+
+// The parameter checks of a series long enough for the period (a NULL or
+// empty series returns no rows, but a bad parameter is still an error).
+void validate_without_data(const anomaly::StlParams &p) {
+    anomaly::resolve_stl_params(p, 2 * static_cast<std::size_t>(std::max(p.period, 2)));
 }
 
 }  // namespace
@@ -43,10 +51,7 @@ Datum anomaly_stl_decompose(PG_FUNCTION_ARGS) {
     p.low_pass_jump = anomaly_pg::stl_int_arg(fcinfo, 11, kFunction, "low_pass_jump");
     if (PG_ARGISNULL(0)) {
         // Parameters are still checked, so that a NULL series never hides a typo.
-        anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &) {
-            anomaly::StlParams q = p;
-            anomaly::resolve_stl_params(q, 2 * static_cast<std::size_t>(std::max(p.period, 2)));
-        });
+        anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &) { validate_without_data(p); });
         return (Datum)0;
     }
     anomaly_pg::Float8Vector in = anomaly_pg::read_float8_array(PG_GETARG_ARRAYTYPE_P(0), kFunction, "values");
@@ -56,7 +61,7 @@ Datum anomaly_stl_decompose(PG_FUNCTION_ARGS) {
     if (n > 0) std::memcpy(filled, in.values, sizeof(double) * static_cast<Size>(n));
     anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &stop) {
         if (n == 0) {
-            anomaly::resolve_stl_params(p, 2 * static_cast<std::size_t>(std::max(p.period, 2)));
+            validate_without_data(p);
             return;
         }
         std::memcpy(filled, in.values, sizeof(double) * static_cast<Size>(n));

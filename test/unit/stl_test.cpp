@@ -137,6 +137,24 @@ TEST(Stl, ComponentsAddUpAndPureSeasonIsRecovered) {
     }
 }
 
+TEST(Stl, HugeSpansStayFiniteAndCheap) {
+    // Spans far beyond the series: every point in every neighbourhood, the
+    // tricube weights computed directly (no table of that bandwidth).
+    std::vector<double> y(30);
+    for (std::size_t i = 0; i < y.size(); ++i) y[i] = std::sin(0.9 * i) + 0.1 * i;
+    StlParams p;
+    p.seasonal = 2000000001;
+    p.trend = 1999999999;
+    p.low_pass = 2147483647;
+    p.robust = true;
+    StopToken stop;
+    const StlComponents c = stl_decompose(y.data(), y.size(), p, stop);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        EXPECT_TRUE(std::isfinite(c.trend[i]) && std::isfinite(c.seasonal[i])) << i;
+        EXPECT_NEAR(c.trend[i] + c.seasonal[i] + c.resid[i], y[i], 1e-12);
+    }
+}
+
 bool always_stop() { return true; }
 
 TEST(Stl, StopsOnCancel) {
