@@ -14,11 +14,9 @@
 
 namespace {
 
-constexpr const char *kFunction = "anomaly.mstl_decompose";
+using anomaly_pg::stl_palloc_doubles;
 
-double *palloc_doubles(Size n) {
-    return static_cast<double *>(palloc_extended(sizeof(double) * n + 1, MCXT_ALLOC_HUGE));
-}
+constexpr const char *kFunction = "anomaly.mstl_decompose";
 
 }  // namespace
 
@@ -41,8 +39,8 @@ Datum anomaly_mstl_decompose(PG_FUNCTION_ARGS) {
     if (PG_ARGISNULL(0)) return (Datum)0;
     anomaly_pg::Float8Vector in = anomaly_pg::read_float8_array(PG_GETARG_ARRAYTYPE_P(0), kFunction, "values");
     const Size n = static_cast<Size>(in.n), np = static_cast<Size>(nperiods);
-    double *filled = palloc_doubles(n), *trend = palloc_doubles(n), *weight = palloc_doubles(n);
-    double *seasonal = palloc_doubles(n * np);  // row-major: element k, period j
+    double *filled = stl_palloc_doubles(n), *trend = stl_palloc_doubles(n), *weight = stl_palloc_doubles(n);
+    double *seasonal = stl_palloc_doubles(n * np);  // row-major: element k, period j
     bool *kept = static_cast<bool *>(palloc0(np + 1));
     anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &stop) {
         if (n == 0) return;

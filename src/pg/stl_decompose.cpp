@@ -16,11 +16,9 @@
 
 namespace {
 
-constexpr const char *kFunction = "anomaly.stl_decompose";
+using anomaly_pg::stl_palloc_doubles;
 
-double *palloc_doubles(int n) {
-    return static_cast<double *>(palloc_extended(sizeof(double) * static_cast<Size>(n) + 1, MCXT_ALLOC_HUGE));
-}
+constexpr const char *kFunction = "anomaly.stl_decompose";
 
 // The parameter checks of a series long enough for the period (a NULL or
 // empty series returns no rows, but a bad parameter is still an error).
@@ -56,9 +54,8 @@ Datum anomaly_stl_decompose(PG_FUNCTION_ARGS) {
     }
     anomaly_pg::Float8Vector in = anomaly_pg::read_float8_array(PG_GETARG_ARRAYTYPE_P(0), kFunction, "values");
     const int n = in.n;
-    double *filled = palloc_doubles(n), *trend = palloc_doubles(n), *seasonal = palloc_doubles(n),
-           *weight = palloc_doubles(n);
-    if (n > 0) std::memcpy(filled, in.values, sizeof(double) * static_cast<Size>(n));
+    double *filled = stl_palloc_doubles(n), *trend = stl_palloc_doubles(n), *seasonal = stl_palloc_doubles(n),
+           *weight = stl_palloc_doubles(n);
     anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &stop) {
         if (n == 0) {
             validate_without_data(p);

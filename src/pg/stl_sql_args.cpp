@@ -14,6 +14,10 @@ bool stl_bool_arg(FunctionCallInfo fcinfo, int argno, const char *function, cons
     return PG_GETARG_BOOL(argno);
 }
 
+double *stl_palloc_doubles(Size n) {
+    return static_cast<double *>(palloc_extended(sizeof(double) * n + 1, MCXT_ALLOC_HUGE));
+}
+
 int32 *stl_int_array_arg(ArrayType *array, const char *function, const char *name, int *n) {
     if (ARR_ELEMTYPE(array) != INT4OID)
         ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("%s: %s must be an int[]", function, name)));

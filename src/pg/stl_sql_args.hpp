@@ -15,6 +15,9 @@ namespace anomaly_pg {
 int32 stl_int_arg(FunctionCallInfo fcinfo, int argno, const char *function, const char *name);
 bool stl_bool_arg(FunctionCallInfo fcinfo, int argno, const char *function, const char *name);
 
+// n doubles (huge allocations allowed) in the current memory context.
+double *stl_palloc_doubles(Size n);
+
 // A one-dimensional int4[] without NULL elements, palloc'd; *n = its length.
 int32 *stl_int_array_arg(ArrayType *array, const char *function, const char *name, int *n);
 
