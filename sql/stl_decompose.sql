@@ -164,3 +164,12 @@ FROM anomaly.stl_decompose(ARRAY[5, 7, 6, 9, 4, 3, 8, 5, 7, 6, 9, 4, 3, 8]::floa
                            seasonal_jump => 2147483647, robust => true);
 SELECT count(*) AS rows, count(*) FILTER (WHERE trend = 'NaN' OR abs(trend) = 'Infinity') AS not_finite_trend
 FROM anomaly.stl_decompose(ARRAY[1e308, -1e308, 1e308, -1e308, 1e308, -1e308]::float8[], 2);
+
+-- A long decomposition stops on cancel (here: statement_timeout), and the
+-- session goes on.
+CREATE TEMP TABLE stl_long AS SELECT array_agg(sin(g * 0.01) + (g % 7)) AS v FROM generate_series(1, 200000) g;
+SET statement_timeout = '300ms';
+SELECT count(*) FROM stl_long, anomaly.stl_decompose(stl_long.v, 5000, robust => true);
+RESET statement_timeout;
+SELECT 1 + 1 AS still_connected;
+DROP TABLE stl_long;

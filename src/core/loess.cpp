@@ -14,6 +14,14 @@ double TricubeTable::weight(int r, int h) {
 }
 
 const double *TricubeTable::row(int h) {
+    if (h > kMaxKeptBandwidth) {
+        if (h != wide_h_) {
+            wide_.resize(static_cast<std::size_t>(h) + 1);
+            for (int r = 0; r <= h; ++r) wide_[static_cast<std::size_t>(r)] = weight(r, h);
+            wide_h_ = h;
+        }
+        return wide_.data();
+    }
     if (static_cast<std::size_t>(h) >= rows_.size()) rows_.resize(static_cast<std::size_t>(h) + 1);
     std::vector<double> &row = rows_[static_cast<std::size_t>(h)];
     if (row.empty()) {
@@ -30,12 +38,14 @@ bool local_weights(int n, int len, int degree, int xs, int nleft, int nright, do
     if (len > n) h += (len - n) / 2;
     // Every distance is <= h; those beyond 0.999·h have weight 0 in the table
     // (the reference skips them; adding a zero weight changes no sum). A span
-    // far beyond the series (h above the table's limit) is computed directly.
-    const double *k = h <= TricubeTable::kMaxBandwidth ? kernel.row(h) : nullptr;
+    // far beyond the series (h much larger than the neighbourhood) is
+    // computed directly rather than tabulated.
+    const bool direct = h > 4 * (nright - nleft + 1) + 64;
+    const double *k = direct ? nullptr : kernel.row(h);
     double total = 0.0;
     for (int j = nleft - 1; j < nright; ++j) {
         const int r = std::abs(j + 1 - xs);
-        double w = k != nullptr ? k[r] : TricubeTable::weight(r, h);
+        double w = direct ? TricubeTable::weight(r, h) : k[r];
         if (rw != nullptr) w *= rw[j];
         work[j] = w;
         total += w;
@@ -69,8 +79,9 @@ double estimate(const double *y, int n, int len, int degree, int xs, int nleft, 
 }
 
 void smooth(const double *y, int n, int len, int degree, int jump, const double *rw, double *ys, double *work,
-            TricubeTable &kernel) {
+            TricubeTable &kernel, StopToken *stop) {
     smooth_with(y, n, len, jump, ys, [&](int i, int nleft, int nright) {
+        if (stop != nullptr) stop->poll();
         return estimate(y, n, len, degree, i + 1, nleft, nright, work, rw, kernel);
     });
 }

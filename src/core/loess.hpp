@@ -6,6 +6,7 @@
 // operation for operation (robust STL amplifies rounding differences).
 #pragma once
 
+#include "core/cancellation.hpp"
 #include "core/no_postgres.hpp"
 
 #include <algorithm>
@@ -20,13 +21,17 @@ namespace anomaly::loess {
 // per bandwidth h and reused: the smoothers evaluate them millions of times.
 class TricubeTable {
 public:
-    // Rows are kept up to this bandwidth (at most ~4 MB in total).
-    static constexpr int kMaxBandwidth = 1024;
-    const double *row(int h);  // h <= kMaxBandwidth
+    const double *row(int h);
     static double weight(int r, int h);
 
 private:
+    // Rows up to this bandwidth are kept (at most ~4 MB in total); a wider
+    // row is kept until another wide one is asked for (the interior of a
+    // smooth asks for one bandwidth over and over).
+    static constexpr int kMaxKeptBandwidth = 1024;
     std::vector<std::vector<double>> rows_;
+    std::vector<double> wide_;
+    int wide_h_ = -1;
 };
 
 // The weights of the local fit at position xs (1-based, may lie outside 1..n)
@@ -43,8 +48,9 @@ double estimate(const double *y, int n, int len, int degree, int xs, int nleft, 
 // ys[i] = the LOESS smooth of y at every position 1..n (span len, fitted every
 // `jump` points and interpolated linearly in between). Where a local fit has no
 // weight, ys[i] = y[i]. work: scratch of n values.
+// stop (may be null) is polled once per fitted point.
 void smooth(const double *y, int n, int len, int degree, int jump, const double *rw, double *ys, double *work,
-            TricubeTable &kernel);
+            TricubeTable &kernel, StopToken *stop);
 
 // smooth() without robustness weights, with every local fit's weights
 // computed once: applying the plan is one dot product per fitted point, and

@@ -124,7 +124,7 @@ void StlEngine::cycle_subseries(bool use_weights, StopToken &stop) {
         if (rw == nullptr && plan != nullptr)
             plan->apply(sub, fit + 1);
         else
-            loess::smooth(sub, k, ns, p_.seasonal_deg, p_.seasonal_jump, rw, fit + 1, scratch_.data(), kernel_);
+            loess::smooth(sub, k, ns, p_.seasonal_deg, p_.seasonal_jump, rw, fit + 1, scratch_.data(), kernel_, &stop);
         fit[0] = loess::estimate(sub, k, ns, p_.seasonal_deg, 0, 1, std::min(ns, k), scratch_.data(), rw, kernel_);
         if (std::isnan(fit[0])) fit[0] = fit[1];
         fit[k + 1] = loess::estimate(sub, k, ns, p_.seasonal_deg, k + 1, std::max(1, k - ns + 1), k, scratch_.data(), rw, kernel_);
@@ -146,7 +146,7 @@ void StlEngine::moving_average(const double *x, int n, int len, double *out) {
 
 // Low-pass filter of the cycle-subseries (w1_): moving averages of length
 // period, period and 3, then LOESS (span low_pass); result in w0_[0..n-1].
-void StlEngine::low_pass_of_cycles() {
+void StlEngine::low_pass_of_cycles(StopToken &stop) {
     const int n = static_cast<int>(n_);
     const int np = p_.period;
     moving_average(w1_.data(), n + 2 * np, np, w2_.data());
@@ -156,7 +156,7 @@ void StlEngine::low_pass_of_cycles() {
         low_pass_plan_->apply(w2_.data(), w0_.data());
     else
         loess::smooth(w2_.data(), n, *p_.low_pass, p_.low_pass_deg, p_.low_pass_jump, nullptr, w0_.data(), w4_.data(),
-                      kernel_);
+                      kernel_, &stop);
 }
 
 void StlEngine::pass(const double *y, int inner, bool use_weights, StopToken &stop) {
@@ -166,7 +166,7 @@ void StlEngine::pass(const double *y, int inner, bool use_weights, StopToken &st
         stop.poll();
         for (std::size_t i = 0; i < n; ++i) w0_[i] = y[i] - trend_[i];
         cycle_subseries(use_weights, stop);
-        low_pass_of_cycles();
+        low_pass_of_cycles(stop);
         for (std::size_t i = 0; i < n; ++i) {
             season_[i] = w1_[np + i] - w0_[i];
             w0_[i] = y[i] - season_[i];
@@ -175,7 +175,7 @@ void StlEngine::pass(const double *y, int inner, bool use_weights, StopToken &st
             trend_plan_->apply(w0_.data(), trend_.data());
         else
             loess::smooth(w0_.data(), static_cast<int>(n), *p_.trend, p_.trend_deg, p_.trend_jump,
-                          use_weights ? rw_.data() : nullptr, trend_.data(), w2_.data(), kernel_);
+                          use_weights ? rw_.data() : nullptr, trend_.data(), w2_.data(), kernel_, &stop);
     }
 }
 

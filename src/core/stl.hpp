@@ -68,7 +68,7 @@ public:
 
 private:
     void cycle_subseries(bool use_weights, StopToken &stop);
-    void low_pass_of_cycles();
+    void low_pass_of_cycles(StopToken &stop);
     static void moving_average(const double *x, int n, int len, double *out);
 
     StlParams p_;
