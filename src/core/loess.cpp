@@ -90,6 +90,8 @@ SmoothPlan::SmoothPlan(int n, int len, int degree, int jump, TricubeTable &kerne
     std::vector<double> work(static_cast<std::size_t>(std::max(n, 1)));
     std::vector<double> ys(static_cast<std::size_t>(std::max(n, 1)));
     std::vector<double> y(static_cast<std::size_t>(std::max(n, 1)), 0.0);
+    fits_.reserve(static_cast<std::size_t>(n) + 1);
+    weights_.reserve(static_cast<std::size_t>(n) * static_cast<std::size_t>(std::min(len, n)));
     smooth_with(y.data(), n, len, jump, ys.data(), [&](int i, int nleft, int nright) {
         Fit f{nleft - 1, 0, weights_.size()};
         if (local_weights(n, len, degree, i + 1, nleft, nright, work.data(), nullptr, kernel)) {
