@@ -73,4 +73,5 @@ SELECT * FROM anomaly.mstl_decompose(ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9]::float8[],
 SELECT * FROM anomaly.mstl_decompose(ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9]::float8[], ARRAY[2, NULL]);
 SELECT * FROM anomaly.mstl_decompose(ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9]::float8[], NULL);
 SELECT * FROM anomaly.mstl_decompose(ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9]::float8[], ARRAY[2, 3], iterate => 0);
+SELECT * FROM anomaly.mstl_decompose(ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9]::float8[], (SELECT array_agg(g) FROM generate_series(2, 40) g));
 SELECT count(*) FROM anomaly.mstl_decompose(NULL::float8[], ARRAY[2, 3]);

@@ -16,8 +16,16 @@ MstlComponents mstl_decompose(const double *y, std::size_t n, const MstlParams &
                                std::to_string(params.windows.size()) + " vs " +
                                std::to_string(params.periods.size()) + ")");
     if (params.iterate < 1) throw InvalidParameter("iterate must be >= 1 (got " + std::to_string(params.iterate) + ")");
+    if (params.periods.size() > kMaxMstlPeriods)
+        throw InvalidParameter("at most " + std::to_string(kMaxMstlPeriods) + " periods (got " +
+                               std::to_string(params.periods.size()) + ")");
     for (int p : params.periods)
         if (p < 2) throw InvalidParameter("every period must be >= 2 (got " + std::to_string(p) + ")");
+    for (std::size_t a = 0; a < params.periods.size(); ++a)
+        for (std::size_t b = a + 1; b < params.periods.size(); ++b)
+            if (params.periods[a] == params.periods[b])
+                throw InvalidParameter("periods must be distinct (" + std::to_string(params.periods[a]) +
+                                       " appears twice)");
     for (int w : params.windows)
         if (w < 3 || w % 2 == 0)
             throw InvalidParameter("every window must be an odd integer >= 3 (got " + std::to_string(w) + ")");

@@ -14,8 +14,11 @@
 
 namespace anomaly {
 
+// More seasonal periods than this is a mistake, not a model.
+constexpr std::size_t kMaxMstlPeriods = 16;
+
 struct MstlParams {
-    std::vector<int> periods;   // each >= 2; at least one
+    std::vector<int> periods;   // each >= 2, distinct; 1 to kMaxMstlPeriods of them
     std::vector<int> windows;   // seasonal spans per period; empty = 7 + 4·i
     int iterate = 2;            // >= 1
     // The other STL settings, shared by every period (period and seasonal are

@@ -47,11 +47,6 @@ Datum anomaly_mstl_decompose(PG_FUNCTION_ARGS) {
         anomaly::MstlParams p;
         p.periods.assign(periods, periods + np);
         if (windows != nullptr) p.windows.assign(windows, windows + nwindows);
-        for (Size a = 0; a < np; ++a)
-            for (Size b = a + 1; b < np; ++b)
-                if (periods[a] == periods[b])
-                    throw anomaly::InvalidParameter("periods must be distinct (" + std::to_string(periods[a]) +
-                                                    " appears twice)");
         p.iterate = iterate;
         p.stl.robust = robust;
         std::memcpy(filled, in.values, sizeof(double) * n);

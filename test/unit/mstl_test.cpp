@@ -73,6 +73,11 @@ TEST(Mstl, RejectsBadInput) {
     expect_invalid(p);
     p.periods = {50, 60};  // every period >= n/2
     expect_invalid(p);
+    p.periods = {7, 7};  // duplicate
+    expect_invalid(p);
+    p.periods.assign(17, 2);
+    for (int k = 0; k < 17; ++k) p.periods[static_cast<std::size_t>(k)] = 2 + k;
+    expect_invalid(p);  // more than 16 periods
     p.periods = {7, 12};
     p.windows = {7};
     expect_invalid(p);
