@@ -42,14 +42,31 @@ FROM (SELECT metric, day, anomaly.stl_residual(value) OVER w AS z FROM stl_days
 JOIN (SELECT metric, day, anomaly.stl_residual(value) OVER w AS z FROM stl_days WHERE day < 95
       WINDOW w AS (PARTITION BY metric ORDER BY day)) b USING (metric, day);
 
--- Non-robust, explicit history: the residual behind the score is the last
--- residual of stl_decompose on the trailing window, so the sign agrees.
-WITH w AS (SELECT array_agg(value ORDER BY day) AS v FROM stl_days WHERE metric = 2 AND day BETWEEN 70 AND 97)
-SELECT sign(resid) AS decompose_sign FROM w, anomaly.stl_decompose(w.v, 7) WHERE i = 28;
-SELECT sign(z) AS window_sign
-FROM (SELECT day, anomaly.stl_residual(value, 7, false, 28) OVER (ORDER BY day) AS z
-      FROM stl_days WHERE metric = 2) s
-WHERE day = 97;
+-- The definition, recomputed in plain SQL for metric 2 (non-robust): each
+-- row's residual is the last residual of stl_decompose on the 56 rows ending
+-- at it; its score is 0.6745 * residual / MAD of the previous rows'
+-- residuals (at most 56, at least 7).
+WITH s AS (SELECT day, value FROM stl_days WHERE metric = 2),
+r AS (SELECT s.day,
+             (SELECT d.resid
+              FROM anomaly.stl_decompose((SELECT array_agg(w.value ORDER BY w.day) FROM s w
+                                          WHERE w.day BETWEEN s.day - 55 AND s.day), 7) d
+              WHERE d.i = 56) AS r
+      FROM s WHERE s.day >= 55),
+expected AS (
+  SELECT r1.day, 0.6745 * r1.r / (
+           SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(r2.r - med.m))
+           FROM r r2,
+                (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY r3.r) AS m
+                 FROM r r3 WHERE r3.day BETWEEN r1.day - 56 AND r1.day - 1) med
+           WHERE r2.day BETWEEN r1.day - 56 AND r1.day - 1) AS z
+  FROM r r1
+  WHERE (SELECT count(*) FROM r r4 WHERE r4.day < r1.day) >= 7),
+got AS (SELECT day, anomaly.stl_residual(value, 7, false) OVER (ORDER BY day) AS z FROM s)
+SELECT count(*) AS rows, count(got.z) AS scored, count(expected.z) AS expected,
+       max(abs(got.z - expected.z)) < 1e-9 AS same_scores
+FROM got LEFT JOIN expected USING (day)
+WHERE got.z IS NOT NULL OR expected.z IS NOT NULL;
 
 -- Too short partitions and all-NULL partitions: NULL scores, no error.
 SELECT count(*) AS rows, count(z) AS scored
