@@ -68,6 +68,17 @@ SELECT count(*) AS rows, count(got.z) AS scored, count(expected.z) AS expected,
 FROM got LEFT JOIN expected USING (day)
 WHERE got.z IS NOT NULL OR expected.z IS NOT NULL;
 
+-- The array form gives the window function's scores, element by element.
+SELECT bool_and(a.z IS NOT DISTINCT FROM w.z) AS same, count(a.z) AS scored
+FROM (SELECT metric, day, anomaly.stl_residual(value) OVER (PARTITION BY metric ORDER BY day) AS z FROM stl_days) w
+JOIN (SELECT metric, g.day - 1 AS day, g.z
+      FROM (SELECT metric, anomaly.stl_residual(array_agg(value ORDER BY day)) AS zs FROM stl_days GROUP BY metric) s,
+           unnest(s.zs) WITH ORDINALITY AS g(z, day)) a USING (metric, day);
+SELECT anomaly.stl_residual(NULL::float8[]) IS NULL AS null_array,
+       anomaly.stl_residual('[0:2]={1,2,3}'::float8[]) AS too_short,
+       anomaly.stl_residual('{}'::float8[]) AS empty;
+SELECT anomaly.stl_residual(ARRAY[1, 2]::float8[], 1);
+
 -- Too short partitions and all-NULL partitions: NULL scores, no error.
 SELECT count(*) AS rows, count(z) AS scored
 FROM (SELECT anomaly.stl_residual(v) OVER (ORDER BY g) AS z

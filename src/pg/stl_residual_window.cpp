@@ -2,12 +2,13 @@
 //
 // The first call in a partition reads the whole partition, scores every row
 // with the core (causal: each row only uses itself and earlier rows) and keeps
-// the scores in partition-local memory. The STL weight vector depends only on
-// (period, history): it is computed once per query and kept in fn_extra.
+// the scores in partition-local memory. The STL weight vector is computed once
+// per query (pg/stl_residual_weights.hpp).
 #include "core/stl_residual.hpp"
 #include "pg/guard.hpp"
 
 #include "pg/pg_includes.hpp"
+#include "pg/stl_residual_weights.hpp"
 
 namespace {
 
@@ -17,11 +18,6 @@ struct PartitionScores {
     bool computed;
     int64 n;
     double *scores;  // NaN = NULL
-};
-
-struct CachedWeights {
-    int period, history, count;
-    double weights[FLEXIBLE_ARRAY_MEMBER];
 };
 
 int32 int_arg(WindowObject winobj, int argno, const char *name, bool *isnull) {
@@ -40,26 +36,9 @@ void score_partition(FunctionCallInfo fcinfo, WindowObject winobj, PartitionScor
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s: robust must not be NULL", kFunction)));
     params.robust = DatumGetBool(robust);
     const int32 history = int_arg(winobj, 3, "history", &isnull);
-    if (!isnull) params.history = history;  // NULL: the default
-    int resolved_history = 0;
-    anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &) {
-        resolved_history = *anomaly::resolve_stl_residual_params(params).history;
-    });
-
-    auto *cache = static_cast<CachedWeights *>(fcinfo->flinfo->fn_extra);
-    if (cache == nullptr || cache->period != params.period || cache->history != resolved_history) {
-        cache = static_cast<CachedWeights *>(MemoryContextAlloc(
-            fcinfo->flinfo->fn_mcxt, offsetof(CachedWeights, weights) + sizeof(double) * resolved_history));
-        cache->period = params.period;
-        cache->history = resolved_history;
-        cache->count = 0;
-        anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &stop) {
-            const std::vector<double> b = anomaly::stl_last_residual_weights(params.period, resolved_history, stop);
-            std::copy(b.begin(), b.end(), cache->weights);
-        });
-        cache->count = resolved_history;
-        fcinfo->flinfo->fn_extra = cache;
-    }
+    const anomaly_pg::StlResidualWeights w =
+        anomaly_pg::stl_residual_weights(fcinfo->flinfo, params.period, params.robust, isnull, history, kFunction);
+    params.history = w.history;
 
     const int64 n = WinGetPartitionRowCount(winobj);
     MemoryContext mcxt = GetMemoryChunkContext(part);
@@ -73,7 +52,7 @@ void score_partition(FunctionCallInfo fcinfo, WindowObject winobj, PartitionScor
     double *resid = static_cast<double *>(MemoryContextAllocHuge(mcxt, sizeof(double) * static_cast<Size>(n) + 1));
     double *scores = static_cast<double *>(MemoryContextAllocHuge(mcxt, sizeof(double) * static_cast<Size>(n) + 1));
     anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &stop) {
-        const std::vector<double> b(cache->weights, cache->weights + cache->count);
+        const std::vector<double> b(w.weights, w.weights + w.history);
         anomaly::stl_residual_rolling(values, static_cast<std::size_t>(n), params, &b, resid, scores, stop);
     });
     pfree(values);

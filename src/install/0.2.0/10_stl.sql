@@ -46,3 +46,14 @@ CREATE FUNCTION anomaly.stl_residual(value pg_catalog.float8,
 
 COMMENT ON FUNCTION anomaly.stl_residual(pg_catalog.float8, pg_catalog.int4, pg_catalog.bool, pg_catalog.int4) IS
 'Window function (causal): the STL residual of each row in the trailing window of `history` rows ending at it (default max(8*period, 56)), as a robust score residual/(1.4826*MAD of the previous rows'' residuals, at most `history` of them), so |score| > 3.5 means what it means for mad_zscore. NULL until history rows and then max(7, period) residuals exist. robust: rows already scored beyond +/-3.5 are replaced by their expected value in later windows. NULL/NaN/Infinity rows get NULL and are filled for later windows (expected value; linear interpolation before history rows exist). Use OVER (PARTITION BY metric ORDER BY ts); arguments are read once per partition; the frame clause is ignored.';
+
+CREATE FUNCTION anomaly.stl_residual("values" pg_catalog.float8[],
+                                     period pg_catalog.int4 DEFAULT 7,
+                                     robust pg_catalog.bool DEFAULT true,
+                                     history pg_catalog.int4 DEFAULT NULL)
+    RETURNS pg_catalog.float8[]
+    AS 'MODULE_PATHNAME', 'anomaly_stl_residual_array'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50;
+
+COMMENT ON FUNCTION anomaly.stl_residual(pg_catalog.float8[], pg_catalog.int4, pg_catalog.bool, pg_catalog.int4) IS
+'Array form of the stl_residual window function: element i is scored from elements up to i only; NULL/NaN elements allowed (NULL score). Returns an array of the same length and lower bound; NULL values: NULL.';
