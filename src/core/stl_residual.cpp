@@ -71,12 +71,44 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
     }
     const double *b = weights->data();
     const double b_last = b[h - 1];
-    // The series from the first finite row on, missing rows filled by linear
-    // interpolation once the next finite row arrives (robust: outliers
-    // replaced once scored); the residuals of the rows that have one. Both
-    // trimmed as they grow.
-    std::vector<double> series, prev;
+    const bool clean = p.robust && b_last != 0.0;
+    // The series from the first finite row on (missing rows filled, see the
+    // header), the expected value of every row flagged as an outlier (NaN:
+    // not flagged), and the residuals of the rows that have one. All trimmed
+    // as they grow.
+    std::vector<double> series, expected, prev, cleaned(h);
     std::size_t last_finite = 0;  // index in series
+    // The window of h rows starting at `start` (the last one may be a
+    // placeholder): robust mode puts each flagged row's expected value in
+    // place of the row, unless the row belongs to a run of more than
+    // kMaxCleanedRun consecutive flagged rows (a level shift) or the row one
+    // period before or after it was flagged too (a change of the seasonal
+    // pattern): the decomposition must follow those.
+    const std::size_t period = static_cast<std::size_t>(p.period);
+    auto flagged = [&](std::size_t q) { return q < expected.size() && !std::isnan(expected[q]); };
+    auto window_at = [&](std::size_t start) -> const double * {
+        const double *raw = series.data() + start;
+        if (!clean) return raw;
+        std::size_t k = 0;
+        while (k < h) {
+            if (!flagged(start + k)) {
+                cleaned[k] = raw[k];
+                ++k;
+                continue;
+            }
+            std::size_t end = k;
+            while (end < h && flagged(start + end)) ++end;
+            std::size_t run = end - k;
+            for (std::size_t back = start + k; back > 0 && run <= kMaxCleanedRun && flagged(back - 1); --back) ++run;
+            for (std::size_t q = k; q < end; ++q) {
+                const std::size_t at = start + q;
+                const bool phase_repeat = (at >= period && flagged(at - period)) || flagged(at + period);
+                cleaned[q] = run <= kMaxCleanedRun && !phase_repeat ? expected[at] : raw[q];
+            }
+            k = end;
+        }
+        return cleaned.data();
+    };
     for (std::size_t i = 0; i < n; ++i) {
         stop.poll();
         const double v = values[i];
@@ -87,18 +119,19 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
             // residual); before that it is interpolated when the next finite
             // row arrives.
             const std::size_t at = series.size();
+            series.push_back(kNaN);
+            expected.push_back(kNaN);
             if (at + 1 >= h && last_finite + 1 == at && b_last != 0.0) {
-                const double *window = series.data() + (at + 1 - h);
+                const double *window = window_at(at + 1 - h);
                 double partial = 0.0;
                 for (std::size_t k = 0; k + 1 < h; ++k) partial += b[k] * window[k];
-                series.push_back(-partial / b_last);
+                series.back() = -partial / b_last;
                 last_finite = at;
-            } else {
-                series.push_back(kNaN);
             }
             continue;
         }
         series.push_back(v);
+        expected.push_back(kNaN);
         const std::size_t at = series.size() - 1;
         if (at > last_finite + 1) {
             const double step = (v - series[last_finite]) / static_cast<double>(at - last_finite);
@@ -107,7 +140,7 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
         }
         last_finite = at;
         if (series.size() < h) continue;
-        const double *window = series.data() + (series.size() - h);
+        const double *window = window_at(series.size() - h);
         double r = 0.0;
         for (std::size_t k = 0; k < h; ++k) r += b[k] * window[k];
         const double floor = noise_floor(window, h);
@@ -124,12 +157,13 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
             else
                 z = r == 0.0 ? 0.0 : std::copysign(std::numeric_limits<double>::infinity(), r);
             scores[i] = z;
-            if (p.robust && std::fabs(z) > kStlResidualOutlier && b_last != 0.0) series.back() = v - r / b_last;
+            if (clean && std::fabs(z) > kStlResidualOutlier) expected.back() = v - r / b_last;
         }
         prev.push_back(r);
         if (series.size() > 4 * h) {  // keep the buffers bounded
-            const std::size_t drop = series.size() - h;
+            const std::size_t drop = series.size() - 2 * h;
             series.erase(series.begin(), series.begin() + static_cast<std::ptrdiff_t>(drop));
+            expected.erase(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(drop));
             last_finite -= drop;
         }
         if (prev.size() > 4 * h) prev.erase(prev.begin(), prev.end() - static_cast<std::ptrdiff_t>(h));

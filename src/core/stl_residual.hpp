@@ -27,9 +27,13 @@
 //    score was beyond ±3.5 is replaced by its expected value
 //        y_j − r_j / b_last,
 //    the value that would have given it a zero residual (the decomposition's
-//    prediction from the other points of its window). An outlier thus never
-//    bends the trend or seasonal of the rows after it, while the current row
-//    is always taken as it is. This is not statsmodels' robust STL (whose
+//    prediction from the other points of its window), unless it belongs to a
+//    run of more than kMaxCleanedRun consecutive flagged rows (a level shift)
+//    or the row one period before or after it was flagged too (a change of
+//    the seasonal pattern): those rows are used as they are, so that the
+//    trend and the seasonal follow the change. An isolated outlier thus never
+//    bends the trend or seasonal of the rows after it; the current row is
+//    always taken as it is. This is not statsmodels' robust STL (whose
 //    bisquare re-weighting per window costs ~100× more); it is exactly a
 //    non-robust STL of the cleaned window, which the unit tests check.
 #pragma once
@@ -49,8 +53,10 @@ struct StlResidualParams {
     std::optional<int> history;  // default max(8·period, 56); >= 2·period
 };
 
-// |score| beyond this marks a row as an outlier that robust mode cleans.
+// |score| beyond this marks a row as an outlier that robust mode cleans...
 constexpr double kStlResidualOutlier = 3.5;
+// ...unless more than this many consecutive rows are flagged (a level shift).
+constexpr std::size_t kMaxCleanedRun = 3;
 
 // Defaults filled; throws InvalidParameter for a bad period/history.
 StlResidualParams resolve_stl_residual_params(const StlResidualParams &params);
