@@ -138,6 +138,25 @@ ORDER BY i;
 SELECT bool_and(abs(observed - (trend + seasonal + resid)) < 1e-9) AS adds_up
 FROM anomaly.stl_decompose(ARRAY[5, 7, 6, 9, 4, 3, 8, 5, 7, 6, 9, 4, 3, 8, 6, 7]::float8[], 7, robust => true);
 
+-- Many series in one query, as a LATERAL over metrics: the decomposition
+-- machinery is reused while the length and parameters stay the same, and
+-- the results are those of a fresh call (EXECUTE: a new plan each time).
+CREATE FUNCTION pg_temp.fresh_resid_sum(v float8[], robust bool) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE r float8;
+BEGIN
+    EXECUTE 'SELECT sum(resid * i) FROM anomaly.stl_decompose($1, 7, robust => $2)' INTO r USING v, robust;
+    RETURN r;
+END $$;
+WITH series AS (
+    SELECT k, k % 2 = 0 AS robust,
+           (SELECT array_agg(10 + (g % 7) + sin(g * k) ORDER BY g)
+            FROM generate_series(1, CASE WHEN k IN (3, 4) THEN 30 ELSE 21 END) g) AS v
+    FROM generate_series(1, 6) k)
+SELECT count(*) AS series,
+       bool_and(abs((SELECT sum(resid * i) FROM anomaly.stl_decompose(v, 7, robust => robust))
+                    - pg_temp.fresh_resid_sum(v, robust)) < 1e-12) AS same_as_fresh
+FROM series;
+
 -- NULL or empty array: no rows.
 SELECT count(*) FROM anomaly.stl_decompose(NULL::float8[], 7);
 SELECT count(*) FROM anomaly.stl_decompose('{}'::float8[], 7);

@@ -62,6 +62,13 @@ StlParams resolve_stl_params(const StlParams &params, std::size_t n) {
     return p;
 }
 
+bool same_settings(const StlParams &a, const StlParams &b) {
+    return a.period == b.period && a.seasonal == b.seasonal && a.trend == b.trend && a.low_pass == b.low_pass &&
+           a.seasonal_deg == b.seasonal_deg && a.trend_deg == b.trend_deg && a.low_pass_deg == b.low_pass_deg &&
+           a.robust == b.robust && a.seasonal_jump == b.seasonal_jump && a.trend_jump == b.trend_jump &&
+           a.low_pass_jump == b.low_pass_jump && a.inner_iter == b.inner_iter && a.outer_iter == b.outer_iter;
+}
+
 StlEngine::StlEngine(const StlParams &resolved, std::size_t n)
     : p_(resolved),
       n_(n),

@@ -35,6 +35,9 @@ struct StlParams {
 // unless the parameters are valid for a series of n points (n ≥ 2·period).
 StlParams resolve_stl_params(const StlParams &params, std::size_t n);
 
+// Whether two parameter sets describe the same decomposition.
+bool same_settings(const StlParams &a, const StlParams &b);
+
 struct StlComponents {
     std::vector<double> trend, seasonal, resid, weights;  // weights: final robustness weights (1 if not robust)
 };

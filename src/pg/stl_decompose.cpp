@@ -5,6 +5,11 @@
 // One row per array element (i = its subscript). NULL/NaN elements are filled
 // by linear interpolation for the decomposition and come back with observed
 // and resid NULL. NULL values array or empty array: no rows.
+//
+// The STL engine (its LOESS weight plans cost about as much as the fit) is
+// kept per call site in fn_extra and reused while the series length and the
+// parameters stay the same, as in a LATERAL over many metrics; a memory
+// context callback deletes it with the query's function memory.
 #include "core/stl.hpp"
 #include "core/stl_input.hpp"
 #include "pg/guard.hpp"
@@ -19,6 +24,29 @@ namespace {
 using anomaly_pg::stl_palloc_doubles;
 
 constexpr const char *kFunction = "anomaly.stl_decompose";
+
+struct EngineCache {
+    anomaly::StlEngine *engine;  // owned; null when none
+};
+
+void delete_engine(void *arg) {
+    auto *cache = static_cast<EngineCache *>(arg);
+    delete cache->engine;
+    cache->engine = nullptr;
+}
+
+EngineCache *engine_cache(FmgrInfo *flinfo) {
+    if (flinfo->fn_extra == nullptr) {
+        auto *cache = static_cast<EngineCache *>(MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(EngineCache)));
+        auto *callback =
+            static_cast<MemoryContextCallback *>(MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(MemoryContextCallback)));
+        callback->func = delete_engine;
+        callback->arg = cache;
+        MemoryContextRegisterResetCallback(flinfo->fn_mcxt, callback);
+        flinfo->fn_extra = cache;
+    }
+    return static_cast<EngineCache *>(flinfo->fn_extra);
+}
 
 // The parameter checks of a series long enough for the period (a NULL or
 // empty series returns no rows, but a bad parameter is still an error).
@@ -56,17 +84,27 @@ Datum anomaly_stl_decompose(PG_FUNCTION_ARGS) {
     const int n = in.n;
     double *filled = stl_palloc_doubles(n), *trend = stl_palloc_doubles(n), *seasonal = stl_palloc_doubles(n),
            *weight = stl_palloc_doubles(n);
+    EngineCache *cache = engine_cache(fcinfo->flinfo);
     anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &stop) {
         if (n == 0) {
             validate_without_data(p);
             return;
         }
-        std::memcpy(filled, in.values, sizeof(double) * static_cast<Size>(n));
-        anomaly::fill_missing_linear(filled, static_cast<std::size_t>(n));
-        const anomaly::StlComponents c = anomaly::stl_decompose(filled, static_cast<std::size_t>(n), p, stop);
-        std::copy(c.trend.begin(), c.trend.end(), trend);
-        std::copy(c.seasonal.begin(), c.seasonal.end(), seasonal);
-        std::copy(c.weights.begin(), c.weights.end(), weight);
+        const std::size_t size = static_cast<std::size_t>(n);
+        const anomaly::StlParams resolved = anomaly::resolve_stl_params(p, size);
+        std::memcpy(filled, in.values, sizeof(double) * size);
+        anomaly::fill_missing_linear(filled, size);
+        if (cache->engine == nullptr || cache->engine->size() != size ||
+            !anomaly::same_settings(cache->engine->params(), resolved)) {
+            delete cache->engine;
+            cache->engine = nullptr;
+            cache->engine = new anomaly::StlEngine(resolved, size);
+        }
+        anomaly::StlEngine &engine = *cache->engine;
+        engine.fit(filled, stop);
+        std::copy(engine.trend().begin(), engine.trend().end(), trend);
+        std::copy(engine.seasonal().begin(), engine.seasonal().end(), seasonal);
+        std::copy(engine.weights().begin(), engine.weights().end(), weight);
     });
     for (int k = 0; k < n; ++k) {
         const bool missing = std::isnan(in.values[k]);
