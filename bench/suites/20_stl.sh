@@ -5,6 +5,10 @@
 #     robust, against statsmodels' STL (Debian's /usr/bin/python3) on the same
 #     series: prints the speed ratio statsmodels / ours (target >= 10 for the
 #     default, non-robust STL). Skipped with a message without statsmodels.
+#     The SQL query decomposes the series of a kind in one LATERAL, so the
+#     engine (LOESS weight plans) built for the first series is reused for the
+#     others, as for a query over many metrics; the cost of one isolated call
+#     is in the core benchmark (BM_Stl, which builds the engine every time).
 #  2. anomaly.stl_residual() OVER w on BENCH_METRICS (1,000) metrics x
 #     BENCH_DAYS (730) days, as rows/s and as a ratio to avg() OVER (ROWS 28
 #     PRECEDING) on the same table (target <= 10).
