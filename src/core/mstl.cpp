@@ -1,6 +1,7 @@
 #include "core/mstl.hpp"
 
 #include "core/errors.hpp"
+#include "core/stl_input.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -29,8 +30,7 @@ MstlComponents mstl_decompose(const double *y, std::size_t n, const MstlParams &
     for (int w : params.windows)
         if (w < 3 || w % 2 == 0)
             throw InvalidParameter("every window must be an odd integer >= 3 (got " + std::to_string(w) + ")");
-    for (std::size_t i = 0; i < n; ++i)
-        if (!std::isfinite(y[i])) throw DataError("MSTL input must be finite (element " + std::to_string(i + 1) + ")");
+    require_stl_range(y, n, "MSTL");
 
     std::vector<std::pair<int, int>> pw;
     for (std::size_t i = 0; i < params.periods.size(); ++i)

@@ -1,6 +1,7 @@
 #include "core/stl.hpp"
 
 #include "core/errors.hpp"
+#include "core/stl_input.hpp"
 #include "core/loess.hpp"
 
 #include <algorithm>
@@ -218,8 +219,7 @@ void StlEngine::update_weights(const double *y) {
 
 StlComponents stl_decompose(const double *y, std::size_t n, const StlParams &params, StopToken &stop) {
     const StlParams p = resolve_stl_params(params, n);
-    for (std::size_t i = 0; i < n; ++i)
-        if (!std::isfinite(y[i])) throw DataError("STL input must be finite (element " + std::to_string(i + 1) + ")");
+    require_stl_range(y, n, "STL");
     StlEngine engine(p, n);
     engine.fit(y, stop);
     StlComponents c;

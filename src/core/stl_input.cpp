@@ -7,6 +7,13 @@
 
 namespace anomaly {
 
+void require_stl_range(const double *y, std::size_t n, const char *what) {
+    for (std::size_t i = 0; i < n; ++i)
+        if (!(std::fabs(y[i]) <= kMaxStlMagnitude))
+            throw DataError(std::string(what) + " input element " + std::to_string(i + 1) +
+                            (std::isfinite(y[i]) ? " is beyond +/-1e150" : " is not finite"));
+}
+
 std::size_t fill_missing_linear(double *y, std::size_t n) {
     std::size_t finite = 0;
     std::size_t last = n;  // index of the previous finite value; n = none yet

@@ -3,10 +3,12 @@
 #include "core/errors.hpp"
 #include "core/robust_statistics.hpp"
 #include "core/stl.hpp"
+#include "core/stl_input.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 namespace anomaly {
@@ -69,6 +71,7 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
         own = stl_last_residual_weights(p.period, *p.history, stop);
         weights = &own;
     }
+    if (weights->size() != h) throw std::invalid_argument("stl_residual_rolling: weights of the wrong length");
     const double *b = weights->data();
     const double b_last = b[h - 1];
     const bool clean = p.robust && b_last != 0.0;
@@ -112,7 +115,7 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
     for (std::size_t i = 0; i < n; ++i) {
         stop.poll();
         const double v = values[i];
-        if (!std::isfinite(v)) {
+        if (!(std::fabs(v) <= kMaxStlMagnitude)) {  // NaN, ±Infinity, beyond ±1e150: missing
             if (series.empty()) continue;  // leading missing rows: not in the series
             // Once a full window ends here and the rows before are known, the
             // missing row takes its expected value (the value with a zero

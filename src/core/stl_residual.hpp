@@ -1,7 +1,7 @@
 // The causal STL residual score behind anomaly.stl_residual(...) OVER (...).
 //
 // Series: the rows of a partition in order, from its first finite value on.
-// Missing rows (NULL, NaN, ±Infinity) get no residual and no score, and are
+// Missing rows (NULL, NaN, ±Infinity, |value| > 1e150) get no residual and no score, and are
 // filled so that the seasonal phase is kept: once `history` rows exist, with
 // their expected value (the value that would give them a zero residual in the
 // window ending at them, from the rows before only); before that, by linear

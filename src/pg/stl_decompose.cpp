@@ -94,6 +94,7 @@ Datum anomaly_stl_decompose(PG_FUNCTION_ARGS) {
         const anomaly::StlParams resolved = anomaly::resolve_stl_params(p, size);
         std::memcpy(filled, in.values, sizeof(double) * size);
         anomaly::fill_missing_linear(filled, size);
+        anomaly::require_stl_range(filled, size, "STL");
         if (cache->engine == nullptr || cache->engine->size() != size ||
             !anomaly::same_settings(cache->engine->params(), resolved)) {
             delete cache->engine;

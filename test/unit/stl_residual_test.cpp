@@ -255,6 +255,22 @@ TEST(StlResidual, GapsBeforeHistoryAreInterpolated) {
     }
 }
 
+TEST(StlResidual, HugeValuesAreMissingRows) {
+    std::vector<double> y = weekly_series(120, 13);
+    std::vector<double> huge = y, missing = y;
+    huge[80] = 1e300;
+    missing[80] = kNaN;
+    StlResidualParams p;
+    const Rolling a = rolling(huge, p), b = rolling(missing, p);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        if (std::isnan(b.score[i])) {
+            EXPECT_TRUE(std::isnan(a.score[i])) << i;
+        } else {
+            EXPECT_EQ(a.score[i], b.score[i]) << i;
+        }
+    }
+}
+
 TEST(StlResidual, ExactlyPeriodicSeriesScoresZero) {
     std::vector<double> y(90);
     for (std::size_t i = 0; i < y.size(); ++i) y[i] = 10.0 + (i % 7 == 5 ? -4.0 : 1.0);

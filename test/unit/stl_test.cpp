@@ -119,6 +119,10 @@ TEST(Stl, RejectsNonFiniteValues) {
     EXPECT_THROW(stl_decompose(y.data(), y.size(), p, stop), DataError);
     y[5] = std::numeric_limits<double>::infinity();
     EXPECT_THROW(stl_decompose(y.data(), y.size(), p, stop), DataError);
+    y[5] = 1e200;  // would overflow the sums
+    EXPECT_THROW(stl_decompose(y.data(), y.size(), p, stop), DataError);
+    y[5] = -1e150;
+    EXPECT_NO_THROW(stl_decompose(y.data(), y.size(), p, stop));
 }
 
 TEST(Stl, ComponentsAddUpAndPureSeasonIsRecovered) {
