@@ -87,15 +87,15 @@ SELECT count(z) FROM (SELECT anomaly.stl_residual(NULL::float8) OVER () AS z FRO
 
 -- Errors.
 SELECT anomaly.stl_residual(value, 1) OVER (ORDER BY day) FROM stl_days;
-SELECT anomaly.stl_residual(value, 7, true, 10) OVER (ORDER BY day) FROM stl_days;
+SELECT anomaly.stl_residual(value, 7, true, 20) OVER (ORDER BY day) FROM stl_days;
 SELECT anomaly.stl_residual(value, NULL) OVER (ORDER BY day) FROM stl_days;
 SELECT anomaly.stl_residual(value, 7, true, 5000) OVER (ORDER BY day) FROM stl_days;
 SELECT anomaly.stl_residual(value, 2147483647) OVER (ORDER BY day) FROM stl_days;
 
 
--- Long work stops on cancel: the weight vector of history 2000, period 1000.
+-- Long work stops on cancel: the weight vector of history 2000, period 600.
 SET statement_timeout = '300ms';
-SELECT count(z) FROM (SELECT anomaly.stl_residual(value, 1000, false, 2000) OVER (ORDER BY day) AS z FROM stl_days) s;
+SELECT count(z) FROM (SELECT anomaly.stl_residual(value, 600, false, 2000) OVER (ORDER BY day) AS z FROM stl_days) s;
 RESET statement_timeout;
 SELECT 1 + 1 AS still_connected;
 

@@ -37,11 +37,13 @@ double noise_floor(const double *window, std::size_t h) {
 StlResidualParams resolve_stl_residual_params(const StlResidualParams &params) {
     StlResidualParams p = params;
     if (p.period < 2) throw InvalidParameter("period must be an integer >= 2 (got " + std::to_string(p.period) + ")");
-    if (p.period > kMaxHistory / 2)
-        throw InvalidParameter("period must be at most " + std::to_string(kMaxHistory / 2));
+    if (p.period > kMaxHistory / 3)
+        throw InvalidParameter("period must be at most " + std::to_string(kMaxHistory / 3));
     if (!p.history) p.history = std::max(8 * p.period, 56);
-    if (*p.history < 2 * p.period || *p.history > kMaxHistory)
-        throw InvalidParameter("history must be between 2*period (" + std::to_string(2 * p.period) + ") and " +
+    // 2 periods would do for STL, but then the window's fit interpolates its
+    // last point and every residual is 0.
+    if (*p.history < 3 * p.period || *p.history > kMaxHistory)
+        throw InvalidParameter("history must be between 3*period (" + std::to_string(3 * p.period) + ") and " +
                                std::to_string(kMaxHistory) + " (got " + std::to_string(*p.history) + ")");
     return p;
 }
@@ -74,13 +76,19 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
     if (weights->size() != h) throw std::invalid_argument("stl_residual_rolling: weights of the wrong length");
     const double *b = weights->data();
     const double b_last = b[h - 1];
-    const bool clean = p.robust && b_last != 0.0;
+    // A window whose last point has (almost) no weight in its own fit (a
+    // history of about 2 periods nearly interpolates the data) gives no
+    // usable expected values.
+    const bool predictable = std::fabs(b_last) > 1e-6;
+    const bool clean = p.robust && predictable;
     // The series from the first finite row on (missing rows filled, see the
     // header), the expected value of every row flagged as an outlier (NaN:
     // not flagged), and the residuals of the rows that have one. All trimmed
     // as they grow.
     std::vector<double> series, expected, prev, cleaned(h);
-    std::size_t last_finite = 0;  // index in series
+    std::size_t base = 0;              // row number (in the series) of series[0]
+    std::size_t last_finite = 0;       // row number of the last known value
+    double last_value = 0.0;           // and that value
     // The window of h rows starting at `start` (the last one may be a
     // placeholder): robust mode puts each flagged row's expected value in
     // place of the row, unless the row belongs to a run of more than
@@ -114,38 +122,47 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
     };
     for (std::size_t i = 0; i < n; ++i) {
         stop.poll();
+        if (series.size() > 4 * h) {  // keep the buffers bounded: windows reach 2·h back at most
+            const std::size_t drop = series.size() - 2 * h;
+            series.erase(series.begin(), series.begin() + static_cast<std::ptrdiff_t>(drop));
+            expected.erase(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(drop));
+            base += drop;
+        }
+        if (prev.size() > 4 * h) prev.erase(prev.begin(), prev.end() - static_cast<std::ptrdiff_t>(h));
         const double v = values[i];
+        const std::size_t row = base + series.size();
         if (!(std::fabs(v) <= kMaxStlMagnitude)) {  // NaN, ±Infinity, beyond ±1e150: missing
-            if (series.empty()) continue;  // leading missing rows: not in the series
+            if (series.empty() && base == 0) continue;  // leading missing rows: not in the series
             // Once a full window ends here and the rows before are known, the
             // missing row takes its expected value (the value with a zero
             // residual); before that it is interpolated when the next finite
             // row arrives.
-            const std::size_t at = series.size();
             series.push_back(kNaN);
             expected.push_back(kNaN);
-            if (at + 1 >= h && last_finite + 1 == at && b_last != 0.0) {
-                const double *window = window_at(at + 1 - h);
+            if (series.size() >= h && last_finite + 1 == row && predictable) {
+                const double *window = window_at(series.size() - h);
                 double partial = 0.0;
                 for (std::size_t k = 0; k + 1 < h; ++k) partial += b[k] * window[k];
                 series.back() = -partial / b_last;
-                last_finite = at;
+                last_finite = row;
+                last_value = series.back();
             }
             continue;
         }
         series.push_back(v);
         expected.push_back(kNaN);
-        const std::size_t at = series.size() - 1;
-        if (at > last_finite + 1) {
-            const double step = (v - series[last_finite]) / static_cast<double>(at - last_finite);
-            for (std::size_t k = last_finite + 1; k < at; ++k)
-                series[k] = series[last_finite] + step * static_cast<double>(k - last_finite);
+        if (row > last_finite + 1 && !(series.size() == 1 && base == 0)) {
+            const double step = (v - last_value) / static_cast<double>(row - last_finite);
+            for (std::size_t k = std::max(last_finite + 1, base); k < row; ++k)
+                series[k - base] = last_value + step * static_cast<double>(k - last_finite);
         }
-        last_finite = at;
+        last_finite = row;
+        last_value = v;
         if (series.size() < h) continue;
         const double *window = window_at(series.size() - h);
         double r = 0.0;
         for (std::size_t k = 0; k < h; ++k) r += b[k] * window[k];
+        if (!std::isfinite(r)) continue;  // cannot happen below 1e150; never let NaN reach the median
         const double floor = noise_floor(window, h);
         if (std::fabs(r) <= floor) r = 0.0;
         residuals[i] = r;
@@ -163,13 +180,6 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
             if (clean && std::fabs(z) > kStlResidualOutlier) expected.back() = v - r / b_last;
         }
         prev.push_back(r);
-        if (series.size() > 4 * h) {  // keep the buffers bounded
-            const std::size_t drop = series.size() - 2 * h;
-            series.erase(series.begin(), series.begin() + static_cast<std::ptrdiff_t>(drop));
-            expected.erase(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(drop));
-            last_finite -= drop;
-        }
-        if (prev.size() > 4 * h) prev.erase(prev.begin(), prev.end() - static_cast<std::ptrdiff_t>(h));
     }
 }
 

@@ -50,7 +50,7 @@ namespace anomaly {
 struct StlResidualParams {
     int period = 7;
     bool robust = true;
-    std::optional<int> history;  // default max(8·period, 56); >= 2·period
+    std::optional<int> history;  // default max(8·period, 56); 3·period .. 2000
 };
 
 // |score| beyond this marks a row as an outlier that robust mode cleans...

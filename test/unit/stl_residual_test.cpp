@@ -255,6 +255,31 @@ TEST(StlResidual, GapsBeforeHistoryAreInterpolated) {
     }
 }
 
+TEST(StlResidual, LongGapsBeforeHistoryAreInterpolatedAcrossTrimmedRows) {
+    // 10 values, 300 missing rows (more than the buffers keep), 100 values:
+    // the gap is filled linearly once the next value arrives, as if filled
+    // beforehand.
+    std::vector<double> y = weekly_series(10, 17);
+    std::vector<double> tail = weekly_series(100, 18);
+    std::vector<double> gappy = y, filled = y;
+    const double a = y.back(), b = tail.front();
+    for (std::size_t k = 1; k <= 300; ++k) {
+        gappy.push_back(kNaN);
+        filled.push_back(a + (b - a) * static_cast<double>(k) / 301.0);
+    }
+    gappy.insert(gappy.end(), tail.begin(), tail.end());
+    filled.insert(filled.end(), tail.begin(), tail.end());
+    StlResidualParams p;
+    p.robust = false;
+    const Rolling got = rolling(gappy, p), want = rolling(filled, p);
+    std::size_t nonzero = 0;
+    for (std::size_t i = 310; i < gappy.size(); ++i) {
+        EXPECT_NEAR(got.resid[i], want.resid[i], 1e-9) << i;
+        nonzero += std::fabs(want.resid[i]) > 1e-3;
+    }
+    EXPECT_GT(nonzero, 50u);
+}
+
 TEST(StlResidual, HugeValuesAreMissingRows) {
     std::vector<double> y = weekly_series(120, 13);
     std::vector<double> huge = y, missing = y;
@@ -286,10 +311,12 @@ TEST(StlResidual, RejectsBadParameters) {
     p.period = 1;
     EXPECT_THROW(resolve_stl_residual_params(p), InvalidParameter);
     p.period = 7;
-    p.history = 13;
+    p.history = 20;  // 2 periods would make every residual 0
     EXPECT_THROW(resolve_stl_residual_params(p), InvalidParameter);
-    p.history = 14;
-    EXPECT_EQ(*resolve_stl_residual_params(p).history, 14);
+    p.history = 21;
+    EXPECT_EQ(*resolve_stl_residual_params(p).history, 21);
+    p.history = 2001;
+    EXPECT_THROW(resolve_stl_residual_params(p), InvalidParameter);
     p.history.reset();
     EXPECT_EQ(*resolve_stl_residual_params(p).history, 56);
     p.period = 24;
