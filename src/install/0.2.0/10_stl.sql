@@ -57,3 +57,14 @@ CREATE FUNCTION anomaly.stl_residual("values" pg_catalog.float8[],
 
 COMMENT ON FUNCTION anomaly.stl_residual(pg_catalog.float8[], pg_catalog.int4, pg_catalog.bool, pg_catalog.int4) IS
 'Array form of the stl_residual window function: element i is scored from elements up to i only; NULL/NaN elements allowed (NULL score). Returns an array of the same length and lower bound; NULL values: NULL.';
+
+CREATE FUNCTION anomaly.stl_residual_detail("values" pg_catalog.float8[],
+                                            period pg_catalog.int4 DEFAULT 7,
+                                            robust pg_catalog.bool DEFAULT true,
+                                            history pg_catalog.int4 DEFAULT NULL)
+    RETURNS TABLE(i pg_catalog.int4, residual pg_catalog.float8, score pg_catalog.float8)
+    AS 'MODULE_PATHNAME', 'anomaly_stl_residual_detail'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE COST 50 ROWS 1000;
+
+COMMENT ON FUNCTION anomaly.stl_residual_detail(pg_catalog.float8[], pg_catalog.int4, pg_catalog.bool, pg_catalog.int4) IS
+'stl_residual of an array with the residual behind each score: one row per element (i = its subscript), residual = the element''s STL residual in its trailing window (value - residual is what the decomposition expected), score = as anomaly.stl_residual (residual / score is the spread 1.4826*MAD). NULL residual and score where the array form gives NULL; NULL values: no rows.';
