@@ -12,7 +12,7 @@ SELECT p.oid::regprocedure AS function,
 FROM pg_proc p
 JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'anomaly_detect'
-ORDER BY 1;
+ORDER BY p.oid::regprocedure::text;
 
 -- Aggregates: which combine (parallel / distributed), and their state type.
 SELECT a.aggfnoid::regprocedure AS aggregate, a.aggcombinefn <> 0 AS combinable,
