@@ -117,6 +117,3 @@ END $$;
 
 COMMENT ON FUNCTION anomaly.unschedule() IS
 'Removes the pg_cron job of anomaly.schedule(); true if there was one, false if none was scheduled. A run already under way finishes. Needs pg_cron in this database (55000 with a hint otherwise)';
-
-REVOKE ALL ON FUNCTION anomaly.schedule(pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION anomaly.unschedule() FROM PUBLIC;

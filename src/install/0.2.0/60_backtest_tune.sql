@@ -555,9 +555,3 @@ $$;
 
 COMMENT ON FUNCTION anomaly.tune(pg_catalog.text, pg_catalog.float8, pg_catalog.bool) IS
 'Proposes a threshold for each enabled rule of `metric` whose method has one (anomaly.rule_method_thresholds), from its checked history and the labels of its alerts: above the target of false alarms per week (alerts not on a labelled true positive) it tightens to the lowest threshold meeting the target, never so far that a labelled true positive the rule catches now is missed; within the target it keeps the threshold (it never loosens). Returns old and new thresholds with the alert and false-alarm rates each gives over the history; apply => true writes the new thresholds (audited in anomaly.rule_changes). Needs labelled alerts (55000 otherwise).';
-
-REVOKE ALL ON FUNCTION anomaly.tune(pg_catalog.text, pg_catalog.float8, pg_catalog.bool) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION anomaly.tune(pg_catalog.text, pg_catalog.float8, pg_catalog.bool) TO anomaly_admin;
-GRANT EXECUTE ON FUNCTION anomaly.schedule(pg_catalog.text), anomaly.unschedule() TO anomaly_admin;
-GRANT SELECT ON anomaly.rule_method_thresholds, anomaly.rule_changes TO anomaly_admin;
-GRANT INSERT ON anomaly.rule_changes TO anomaly_admin;

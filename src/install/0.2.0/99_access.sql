@@ -1,5 +1,5 @@
 ---------------------------------------------------------------------------
--- Monitoring layer, part 8: roles and privileges.
+-- Roles and privileges of everything above (last, so that every object exists).
 --   anomaly_reader  the BI views only;
 --   anomaly_admin   metrics, rules, events; runs checks; handles alerts.
 -- Nothing here is SECURITY DEFINER: run_checks, check_metric, add_metric and
@@ -38,3 +38,12 @@ GRANT SELECT ON anomaly.rule_methods, anomaly.rule_templates TO anomaly_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON anomaly.anomaly_log, anomaly.rule_hits, anomaly.metric_state,
                                         anomaly.series_state, anomaly.baseline_resets TO anomaly_admin;
 GRANT SELECT, INSERT ON anomaly.alert_audit TO anomaly_admin;
+
+-- Scheduling and tuning change what runs and how: administrators only.
+REVOKE ALL ON FUNCTION anomaly.schedule(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION anomaly.unschedule() FROM PUBLIC;
+REVOKE ALL ON FUNCTION anomaly.tune(pg_catalog.text, pg_catalog.float8, pg_catalog.bool) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION anomaly.tune(pg_catalog.text, pg_catalog.float8, pg_catalog.bool) TO anomaly_admin;
+GRANT EXECUTE ON FUNCTION anomaly.schedule(pg_catalog.text), anomaly.unschedule() TO anomaly_admin;
+GRANT SELECT ON anomaly.rule_method_thresholds, anomaly.rule_changes TO anomaly_admin;
+GRANT INSERT ON anomaly.rule_changes TO anomaly_admin;
