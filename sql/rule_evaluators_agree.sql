@@ -94,6 +94,21 @@ CROSS JOIN LATERAL anomaly.rule_missing_data(a.t, a.v, '{"max_gap_periods": 2.5,
 JOIN (SELECT p.t, coalesce(lead(p.t) OVER (ORDER BY p.i), timestamptz '2024-04-30 12:34:56.789+00') AS nxt
       FROM agree_points p WHERE p.i % 7 <> 3) s ON s.t = e.ts
 UNION ALL
+-- consecutive_direction (n 3, moving down): runs of equal step signs over the
+-- finite values, numbered with a running count of sign changes.
+SELECT 'consecutive_direction', count(*),
+       count(*) FILTER (WHERE (e.expected, e.score, e.is_anomaly) IS DISTINCT FROM
+                              (r.start_value, r.z, r.z <= -3))
+FROM agree_arrays a
+CROSS JOIN LATERAL anomaly.rule_consecutive_direction(a.t, a.v, '{"n": 3, "moving": "down"}') e
+JOIN (SELECT d.t, d.j, (SELECT x.v FROM agree_finite x WHERE x.j = d.j - d.streak) AS start_value,
+             d.step * d.streak AS z
+      FROM (SELECT d.*, d.j - min(d.j) OVER (PARTITION BY d.run) + 1 AS streak
+            FROM (SELECT d.*, count(*) FILTER (WHERE d.step IS DISTINCT FROM d.prev_step) OVER (ORDER BY d.j) AS run
+                  FROM (SELECT d.*, lag(d.step) OVER (ORDER BY d.j) AS prev_step
+                        FROM (SELECT f.*, sign(f.v - lag(f.v) OVER (ORDER BY f.j)) AS step FROM agree_finite f) d) d) d) d) r
+  ON r.t = e.ts AND r.j > 3
+UNION ALL
 SELECT 'min', count(*),
        count(*) FILTER (WHERE (e.value, e.expected, e.lower, e.upper, e.score, e.is_anomaly) IS DISTINCT FROM
                               (p.v, 95.5::float8, 95.5::float8, NULL::float8,
@@ -119,7 +134,7 @@ SELECT m.method,
                               SELECT * FROM pg_temp.rows(m.method, m.params)) d) AS differ
 FROM (VALUES ('zscore', '{"lookback": 5, "min_history": 4}'::jsonb), ('pct_deviation', '{}'), ('zero_day', '{}'),
              ('mad_zscore', '{"lookback": 6, "min_history": 4}'), ('rolling_mean_shift', '{"short": 3, "long": 4}'),
-             ('max', '{"threshold": 110}'),
+             ('max', '{"threshold": 110}'), ('consecutive_direction', '{"n": 2}'),
              ('missing_data', '{"frequency": "1 day", "as_of": "2024-05-01 00:00+00"}')) AS m(method, params)
 ORDER BY 1;
 

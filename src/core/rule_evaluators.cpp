@@ -322,6 +322,38 @@ void evaluate_pct_deviation(const RuleSeries &s, const WindowParams &p, RuleRows
     }
 }
 
+void evaluate_consecutive_direction(const RuleSeries &s, const ConsecutiveParams &p, RuleRows &out, StopToken &stop) {
+    require(p.n >= 2 && p.n <= 10000, "consecutive_direction: n out of range");
+    // Over the finite values: the sign of each step and the length of the run
+    // of equal signs ending there (the first value has no sign: its own run).
+    double previous = kNull, sign = kNull, start_value = kNull;
+    std::size_t j = 0, streak = 0;
+    const double n = p.n;
+    for (std::size_t i = 0; i < s.n; ++i) {
+        stop.poll();
+        if (i >= s.first) null_row(s, i, out);
+        const double v = s.values[i];
+        if (!finite(v)) continue;
+        ++j;
+        double step = kNull;
+        if (j > 1) {
+            const double d = v - previous;
+            step = d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0;
+        }
+        const bool same = j > 2 && step == sign;  // the first sign is distinct from "none"
+        streak = same ? streak + 1 : 1;
+        if (!same) start_value = previous;        // the run starts at the value before it
+        sign = step;
+        previous = v;
+        if (i < s.first || j <= static_cast<std::size_t>(p.n)) continue;
+        const double z = sign == 0 ? 0.0 : sign * static_cast<double>(streak);
+        const std::size_t r = i - s.first;
+        out.expected[r] = start_value;
+        out.score[r] = z;
+        out.is_anomaly[r] = to_bool((p.watch_down && z <= -n) || (p.watch_up && z >= n));
+    }
+}
+
 void evaluate_rolling_mean_shift(const RuleSeries &s, const MeanShiftParams &p, RuleRows &out, StopToken &stop) {
     require(p.short_window >= 1 && p.short_window <= 10000, "rolling_mean_shift: short out of range");
     require(p.long_window >= 1 && p.long_window <= 10000, "rolling_mean_shift: long out of range");

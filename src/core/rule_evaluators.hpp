@@ -65,6 +65,12 @@ struct WindowParams {
     int min_history = 7;
 };
 
+struct ConsecutiveParams {
+    int n = 5;
+    bool watch_down = true;  // "moving": down or both
+    bool watch_up = true;    // "moving": up or both
+};
+
 struct MeanShiftParams {
     int short_window = 7;
     int long_window = 28;
@@ -85,6 +91,9 @@ void evaluate_mad_zscore(const RuleSeries &s, const WindowParams &p, RuleRows &o
 void evaluate_zscore(const RuleSeries &s, const WindowParams &p, RuleRows &out, StopToken &stop);
 // pct_deviation: pct_change(value, mean of the last `lookback` finite values).
 void evaluate_pct_deviation(const RuleSeries &s, const WindowParams &p, RuleRows &out, StopToken &stop);
+// consecutive_direction: the signed length of the current run of strictly
+// falling (−) or rising (+) finite values (0 for a run of equal values).
+void evaluate_consecutive_direction(const RuleSeries &s, const ConsecutiveParams &p, RuleRows &out, StopToken &stop);
 // rolling_mean_shift: pct_change(mean of the last `short` finite values,
 // mean of the `long` finite values before those).
 void evaluate_rolling_mean_shift(const RuleSeries &s, const MeanShiftParams &p, RuleRows &out, StopToken &stop);

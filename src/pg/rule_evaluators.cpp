@@ -26,11 +26,7 @@ struct Call {
     int first;
 };
 
-Call begin_call(FunctionCallInfo fcinfo, const char *function, const char *method) {
-    Call c{function, method, {nullptr, nullptr, nullptr, 0}, 0};
-    (void)fcinfo;
-    return c;
-}
+Call begin_call(const char *function, const char *method) { return Call{function, method, {nullptr, nullptr, nullptr, 0}, 0}; }
 
 void read_points(FunctionCallInfo fcinfo, Call &c, TimestampTz since) {
     c.points = read_rule_points(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1), c.method);
@@ -123,10 +119,11 @@ PG_FUNCTION_INFO_V1(anomaly_rule_mad_zscore);
 PG_FUNCTION_INFO_V1(anomaly_rule_zscore);
 PG_FUNCTION_INFO_V1(anomaly_rule_pct_deviation);
 PG_FUNCTION_INFO_V1(anomaly_rule_rolling_mean_shift);
+PG_FUNCTION_INFO_V1(anomaly_rule_consecutive_direction);
 
 static Datum threshold_rule(FunctionCallInfo fcinfo, const char *function, const char *method, bool is_min) {
     Jsonb *params = PG_GETARG_JSONB_P(2);
-    Call c = anomaly_pg::begin_call(fcinfo, function, method);
+    Call c = anomaly_pg::begin_call(function, method);
     anomaly::ThresholdParams p;
     p.threshold = anomaly_pg::rule_param(params, method, "threshold", 0, true, -INFINITY, INFINITY);
     anomaly_pg::read_points(fcinfo, c, anomaly_pg::rule_from(params));
@@ -142,7 +139,7 @@ Datum anomaly_rule_max(PG_FUNCTION_ARGS) { return threshold_rule(fcinfo, "anomal
 
 Datum anomaly_rule_zero_day(PG_FUNCTION_ARGS) {
     Jsonb *params = PG_GETARG_JSONB_P(2);
-    Call c = anomaly_pg::begin_call(fcinfo, "anomaly.rule_zero_day", "zero_day");
+    Call c = anomaly_pg::begin_call("anomaly.rule_zero_day", "zero_day");
     anomaly::ZeroDayParams p;
     p.lookback = anomaly_pg::integer_param(params, c.method, "lookback", 7, 1);
     anomaly_pg::read_points(fcinfo, c, anomaly_pg::rule_from(params));
@@ -153,7 +150,7 @@ Datum anomaly_rule_zero_day(PG_FUNCTION_ARGS) {
 
 Datum anomaly_rule_missing_data(PG_FUNCTION_ARGS) {
     Jsonb *params = PG_GETARG_JSONB_P(2);
-    Call c = anomaly_pg::begin_call(fcinfo, "anomaly.rule_missing_data", "missing_data");
+    Call c = anomaly_pg::begin_call("anomaly.rule_missing_data", "missing_data");
     const double gap = anomaly_pg::rule_param(params, c.method, "max_gap_periods", 2, false, 1, 1e6);
     char *freq_text = anomaly_pg::rule_param_text(params, "frequency");
     Interval *freq = freq_text == nullptr ? nullptr
@@ -193,7 +190,7 @@ static Datum window_rule(FunctionCallInfo fcinfo, const char *function, const ch
                          void (*core)(const anomaly::RuleSeries &, const anomaly::WindowParams &, anomaly::RuleRows &,
                                       anomaly::StopToken &)) {
     Jsonb *params = PG_GETARG_JSONB_P(2);
-    Call c = anomaly_pg::begin_call(fcinfo, function, method);
+    Call c = anomaly_pg::begin_call(function, method);
     anomaly::WindowParams p;
     p.threshold = anomaly_pg::rule_param(params, method, threshold_key, threshold, false, 0, threshold_max);
     p.lookback = anomaly_pg::integer_param(params, method, "lookback", lookback, min_window);
@@ -219,9 +216,32 @@ Datum anomaly_rule_pct_deviation(PG_FUNCTION_ARGS) {
                        anomaly::evaluate_pct_deviation);
 }
 
+Datum anomaly_rule_consecutive_direction(PG_FUNCTION_ARGS) {
+    Jsonb *params = PG_GETARG_JSONB_P(2);
+    Call c = anomaly_pg::begin_call("anomaly.rule_consecutive_direction", "consecutive_direction");
+    anomaly::ConsecutiveParams p;
+    p.n = anomaly_pg::integer_param(params, c.method, "n", 5, 2);
+    // Default: against the runtime good_direction, both without one.
+    const char *moving = anomaly_pg::rule_param_text(params, "moving");
+    if (moving == nullptr) {
+        const char *good = anomaly_pg::rule_param_text(params, "good_direction");
+        moving = good == nullptr ? "both" : strcmp(good, "up") == 0 ? "down" : strcmp(good, "down") == 0 ? "up" : "both";
+    }
+    const TimestampTz since = anomaly_pg::rule_from(params);
+    p.watch_down = strcmp(moving, "down") == 0 || strcmp(moving, "both") == 0;
+    p.watch_up = strcmp(moving, "up") == 0 || strcmp(moving, "both") == 0;
+    if (!p.watch_down && !p.watch_up)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("rule method consecutive_direction: parameter \"moving\" must be up, down or both, not %s", moving)));
+    anomaly_pg::read_points(fcinfo, c, since);
+    return anomaly_pg::evaluate(fcinfo, c, [&](const anomaly::RuleSeries &s, anomaly::RuleRows &out, anomaly::StopToken &stop) {
+        anomaly::evaluate_consecutive_direction(s, p, out, stop);
+    });
+}
+
 Datum anomaly_rule_rolling_mean_shift(PG_FUNCTION_ARGS) {
     Jsonb *params = PG_GETARG_JSONB_P(2);
-    Call c = anomaly_pg::begin_call(fcinfo, "anomaly.rule_rolling_mean_shift", "rolling_mean_shift");
+    Call c = anomaly_pg::begin_call("anomaly.rule_rolling_mean_shift", "rolling_mean_shift");
     anomaly::MeanShiftParams p;
     p.short_window = anomaly_pg::integer_param(params, c.method, "short", 7, 1);
     p.long_window = anomaly_pg::integer_param(params, c.method, "long", 28, 1);

@@ -184,6 +184,31 @@ TEST(RuleEvaluators, RollingMeanShiftByHand) {
     EXPECT_EQ(f.is_anomaly[3], 1);
 }
 
+TEST(RuleEvaluators, ConsecutiveDirectionByHand) {
+    // n 2. Steps: 5->4 down, 4->3 down, 3->NaN skipped, 3->2 down, 2->2 flat,
+    // 2->6 up. Run lengths: -1, -2, -3, 0 (flat), +1.
+    Fixture f({5, 4, 3, kNaN, 2, 2, 6});
+    StopToken stop;
+    ConsecutiveParams p;
+    p.n = 2;
+    p.watch_up = false;  // "moving": "down"
+    evaluate_consecutive_direction(f.series, p, f.rows, stop);
+    EXPECT_EQ(f.is_anomaly[0], kNullBool);  // fewer than n + 1 finite values
+    EXPECT_EQ(f.is_anomaly[1], kNullBool);
+    EXPECT_EQ(f.score[2], -2);
+    EXPECT_EQ(f.expected[2], 5);  // the run started at 5
+    EXPECT_EQ(f.is_anomaly[2], 1);
+    EXPECT_EQ(f.is_anomaly[3], kNullBool);
+    EXPECT_EQ(f.score[4], -3);
+    EXPECT_EQ(f.expected[4], 5);
+    EXPECT_EQ(f.score[5], 0);
+    EXPECT_EQ(f.expected[5], 2);
+    EXPECT_EQ(f.is_anomaly[5], 0);
+    EXPECT_EQ(f.score[6], 1);
+    EXPECT_EQ(f.expected[6], 2);
+    EXPECT_EQ(f.is_anomaly[6], 0);  // rising is not watched
+}
+
 TEST(RuleEvaluators, PctChange) {
     EXPECT_EQ(pct_change(15, 10), 50);
     EXPECT_EQ(pct_change(5, -10), 150);

@@ -12,10 +12,11 @@
 -- also with empty arrays: that is how rules are validated when written.
 -- Runtime keys (run_checks supplies them): as_of, frequency, good_direction,
 -- from.
--- min, max, zero_day, missing_data, mad_zscore, zscore, pct_deviation and
--- rolling_mean_shift are C (src/core/rule_evaluators.cpp: the same results,
--- errors and SQLSTATEs as the SQL they replace, at a fraction of the cost per
--- call); same_period_last_week and consecutive_direction stay PL/pgSQL. All
+-- min, max, zero_day, missing_data, mad_zscore, zscore, pct_deviation,
+-- consecutive_direction and rolling_mean_shift are C
+-- (src/core/rule_evaluators.cpp: the same results, errors and SQLSTATEs as
+-- the SQL they replace, at a fraction of the cost per call);
+-- same_period_last_week stays PL/pgSQL. All
 -- are STABLE, not IMMUTABLE: the text of the runtime keys from and as_of is
 -- read in the session's time zone.
 ---------------------------------------------------------------------------
@@ -230,42 +231,8 @@ CREATE FUNCTION anomaly.rule_consecutive_direction(times pg_catalog.timestamptz[
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    n int := anomaly.rule_param(params, 'consecutive_direction', 'n', 5, 2, 10000, true);
-    moving text := coalesce(params ->> 'moving',
-                            CASE params ->> 'good_direction' WHEN 'up' THEN 'down' WHEN 'down' THEN 'up' ELSE 'both' END);
-    since timestamptz := anomaly.rule_from(params);
-    fin float8[];
-BEGIN
-    IF moving NOT IN ('up', 'down', 'both') THEN
-        RAISE EXCEPTION 'rule method consecutive_direction: parameter "moving" must be up, down or both, not %', moving
-            USING ERRCODE = '22023';
-    END IF;
-    PERFORM anomaly.rule_points_check(times, vals, 'consecutive_direction');
-    fin := ARRAY(SELECT v FROM unnest(vals) AS v WHERE v > '-Infinity' AND v < 'Infinity');
-    RETURN QUERY
-    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
-               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         d AS (SELECT p.i, row_number() OVER (ORDER BY p.i) AS j,
-                      sign(p.v - lag(p.v) OVER (ORDER BY p.i)) AS s
-               FROM p WHERE p.ok),
-         g AS (SELECT d.*, sum(CASE WHEN d.s IS DISTINCT FROM d.prev THEN 1 ELSE 0 END) OVER (ORDER BY d.j) AS grp
-               FROM (SELECT d.*, lag(d.s) OVER (ORDER BY d.j) AS prev FROM d) AS d),
-         c AS (SELECT g.i, g.j, g.s, row_number() OVER (PARTITION BY g.grp ORDER BY g.j) AS streak FROM g),
-         r AS (SELECT c.i, c.j - c.streak AS start_j,
-                      CASE WHEN c.s = 0 THEN 0 ELSE c.s * c.streak END AS z
-               FROM c WHERE c.j > n)
-    SELECT p.t, p.v, fin[r.start_j::int], NULL::float8, NULL::float8, r.z::float8,
-           (moving IN ('down', 'both') AND r.z <= -n) OR (moving IN ('up', 'both') AND r.z >= n)
-    FROM p LEFT JOIN r ON r.i = p.i
-    WHERE p.t >= since
-    ORDER BY p.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_consecutive_direction'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_consecutive_direction(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method consecutive_direction (layer 3): score = signed length of the current run of strictly falling (-) or rising (+) finite values; anomaly when the run reaches n in the watched direction ("moving": down/up/both; default: against the runtime good_direction, both when none). expected = the value where the run started. params {"n": 5, "moving": null}.';
