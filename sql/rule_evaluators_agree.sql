@@ -109,6 +109,19 @@ JOIN (SELECT d.t, d.j, (SELECT x.v FROM agree_finite x WHERE x.j = d.j - d.strea
                         FROM (SELECT f.*, sign(f.v - lag(f.v) OVER (ORDER BY f.j)) AS step FROM agree_finite f) d) d) d) d) r
   ON r.t = e.ts AND r.j > 3
 UNION ALL
+-- same_period_last_week (weeks 3, min_weeks 2): the finite values exactly 7,
+-- 14, 21 days earlier (in the session's time zone: the points are local
+-- midnights across a daylight saving change).
+SELECT 'same_period_last_week', count(*),
+       count(*) FILTER (WHERE (e.expected, e.score, e.is_anomaly) IS DISTINCT FROM
+                              (w.m, anomaly.pct_change(w.v, w.m), abs(anomaly.pct_change(w.v, w.m)) > 10))
+FROM agree_arrays a
+CROSS JOIN LATERAL anomaly.rule_same_period_last_week(a.t, a.v, '{"weeks": 3, "min_weeks": 2, "threshold_pct": 10}') e
+JOIN (SELECT f.t, f.v, avg(g.v ORDER BY g.t DESC) AS m
+      FROM agree_finite f JOIN agree_finite g
+        ON g.t IN (f.t - interval '7 days', f.t - interval '14 days', f.t - interval '21 days')
+      GROUP BY f.t, f.v HAVING count(*) >= 2) w ON w.t = e.ts
+UNION ALL
 SELECT 'min', count(*),
        count(*) FILTER (WHERE (e.value, e.expected, e.lower, e.upper, e.score, e.is_anomaly) IS DISTINCT FROM
                               (p.v, 95.5::float8, 95.5::float8, NULL::float8,
@@ -135,6 +148,7 @@ SELECT m.method,
 FROM (VALUES ('zscore', '{"lookback": 5, "min_history": 4}'::jsonb), ('pct_deviation', '{}'), ('zero_day', '{}'),
              ('mad_zscore', '{"lookback": 6, "min_history": 4}'), ('rolling_mean_shift', '{"short": 3, "long": 4}'),
              ('max', '{"threshold": 110}'), ('consecutive_direction', '{"n": 2}'),
+             ('same_period_last_week', '{"min_weeks": 1}'),
              ('missing_data', '{"frequency": "1 day", "as_of": "2024-05-01 00:00+00"}')) AS m(method, params)
 ORDER BY 1;
 

@@ -322,6 +322,35 @@ void evaluate_pct_deviation(const RuleSeries &s, const WindowParams &p, RuleRows
     }
 }
 
+void evaluate_same_period_last_week(const RuleSeries &s, const SamePeriodParams &p, const std::int64_t *week_ago,
+                                    RuleRows &out, StopToken &stop) {
+    require(p.weeks >= 1 && p.weeks <= 520, "same_period_last_week: weeks out of range");
+    require(p.min_weeks >= 1 && p.min_weeks <= p.weeks, "same_period_last_week: min_weeks out of range");
+    require(p.threshold_pct >= 0, "same_period_last_week: threshold_pct out of range");
+    const std::int64_t *begin = s.times, *end = s.times + s.n;
+    for (std::size_t i = s.first; i < s.n; ++i) {
+        stop.poll();
+        null_row(s, i, out);
+        const double v = s.values[i];
+        if (!finite(v)) continue;
+        const std::size_t r = i - s.first;
+        Float8Accum a;
+        for (int k = 0; k < p.weeks; ++k) {
+            const std::int64_t target = week_ago[r * static_cast<std::size_t>(p.weeks) + static_cast<std::size_t>(k)];
+            const std::int64_t *q = std::lower_bound(begin, end, target);
+            if (q != end && *q == target && finite(s.values[q - begin])) a.add(s.values[q - begin]);
+        }
+        if (a.n < p.min_weeks) continue;
+        const double m = a.mean();
+        const double d = pct_change(v, m);
+        out.expected[r] = m;
+        out.lower[r] = m - std::fabs(m) * p.threshold_pct / 100;
+        out.upper[r] = m + std::fabs(m) * p.threshold_pct / 100;
+        out.score[r] = d;
+        out.is_anomaly[r] = to_bool(std::fabs(d) > p.threshold_pct);
+    }
+}
+
 void evaluate_consecutive_direction(const RuleSeries &s, const ConsecutiveParams &p, RuleRows &out, StopToken &stop) {
     require(p.n >= 2 && p.n <= 10000, "consecutive_direction: n out of range");
     // Over the finite values: the sign of each step and the length of the run

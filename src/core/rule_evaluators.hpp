@@ -65,6 +65,12 @@ struct WindowParams {
     int min_history = 7;
 };
 
+struct SamePeriodParams {
+    double threshold_pct = 20.0;
+    int weeks = 4;
+    int min_weeks = 2;
+};
+
 struct ConsecutiveParams {
     int n = 5;
     bool watch_down = true;  // "moving": down or both
@@ -91,6 +97,13 @@ void evaluate_mad_zscore(const RuleSeries &s, const WindowParams &p, RuleRows &o
 void evaluate_zscore(const RuleSeries &s, const WindowParams &p, RuleRows &out, StopToken &stop);
 // pct_deviation: pct_change(value, mean of the last `lookback` finite values).
 void evaluate_pct_deviation(const RuleSeries &s, const WindowParams &p, RuleRows &out, StopToken &stop);
+// same_period_last_week: pct_change(value, mean of the finite values at
+// exactly the times week_ago[(i − first)·weeks + k − 1], k = 1..weeks, the
+// point's time minus k·7 days in the session's time zone, which the adapter
+// computes). The mean adds them for k = 1, 2, … in turn, the order of the
+// plan PostgreSQL 15 chose for the SQL version.
+void evaluate_same_period_last_week(const RuleSeries &s, const SamePeriodParams &p, const std::int64_t *week_ago,
+                                    RuleRows &out, StopToken &stop);
 // consecutive_direction: the signed length of the current run of strictly
 // falling (−) or rising (+) finite values (0 for a run of equal values).
 void evaluate_consecutive_direction(const RuleSeries &s, const ConsecutiveParams &p, RuleRows &out, StopToken &stop);

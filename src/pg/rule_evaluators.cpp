@@ -120,6 +120,7 @@ PG_FUNCTION_INFO_V1(anomaly_rule_zscore);
 PG_FUNCTION_INFO_V1(anomaly_rule_pct_deviation);
 PG_FUNCTION_INFO_V1(anomaly_rule_rolling_mean_shift);
 PG_FUNCTION_INFO_V1(anomaly_rule_consecutive_direction);
+PG_FUNCTION_INFO_V1(anomaly_rule_same_period_last_week);
 
 static Datum threshold_rule(FunctionCallInfo fcinfo, const char *function, const char *method, bool is_min) {
     Jsonb *params = PG_GETARG_JSONB_P(2);
@@ -214,6 +215,36 @@ Datum anomaly_rule_zscore(PG_FUNCTION_ARGS) {
 Datum anomaly_rule_pct_deviation(PG_FUNCTION_ARGS) {
     return window_rule(fcinfo, "anomaly.rule_pct_deviation", "pct_deviation", "threshold_pct", 20, 1e9, 7, 1,
                        anomaly::evaluate_pct_deviation);
+}
+
+Datum anomaly_rule_same_period_last_week(PG_FUNCTION_ARGS) {
+    Jsonb *params = PG_GETARG_JSONB_P(2);
+    Call c = anomaly_pg::begin_call("anomaly.rule_same_period_last_week", "same_period_last_week");
+    anomaly::SamePeriodParams p;
+    p.threshold_pct = anomaly_pg::rule_param(params, c.method, "threshold_pct", 20, false, 0, 1e9);
+    p.weeks = static_cast<int>(anomaly_pg::rule_param(params, c.method, "weeks", 4, false, 1, 520, true));
+    p.min_weeks = static_cast<int>(anomaly_pg::rule_param(params, c.method, "min_weeks", 2, false, 1, 520, true));
+    anomaly_pg::read_points(fcinfo, c, anomaly_pg::rule_from(params));
+    if (p.min_weeks > p.weeks)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("rule method same_period_last_week: min_weeks (%d) exceeds weeks (%d)", p.min_weeks, p.weeks)));
+    // ts - k * '7 days' in the session's time zone (same weekday and local time).
+    const int rows = c.points.n - c.first;
+    int64 *week_ago = static_cast<int64 *>(
+        palloc_extended(sizeof(int64) * static_cast<Size>(rows) * static_cast<Size>(p.weeks) + 1, MCXT_ALLOC_HUGE));
+    Interval span{0, 0, 0};
+    for (int r = 0; r < rows; ++r) {
+        const int i = c.first + r;
+        if (c.points.value_null[i] || !std::isfinite(c.points.values[i])) continue;
+        for (int k = 1; k <= p.weeks; ++k) {
+            span.day = 7 * k;
+            week_ago[static_cast<Size>(r) * static_cast<Size>(p.weeks) + static_cast<Size>(k - 1)] = DatumGetTimestampTz(
+                DirectFunctionCall2(timestamptz_mi_interval, TimestampTzGetDatum(c.points.times[i]), IntervalPGetDatum(&span)));
+        }
+    }
+    return anomaly_pg::evaluate(fcinfo, c, [&](const anomaly::RuleSeries &s, anomaly::RuleRows &out, anomaly::StopToken &stop) {
+        anomaly::evaluate_same_period_last_week(s, p, week_ago, out, stop);
+    });
 }
 
 Datum anomaly_rule_consecutive_direction(PG_FUNCTION_ARGS) {

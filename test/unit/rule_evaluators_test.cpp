@@ -209,6 +209,27 @@ TEST(RuleEvaluators, ConsecutiveDirectionByHand) {
     EXPECT_EQ(f.is_anomaly[6], 0);  // rising is not watched
 }
 
+TEST(RuleEvaluators, SamePeriodLastWeekByHand) {
+    // Points at days 0, 7, 14, 21; weeks 2, min_weeks 2: day 21 against the
+    // values of days 14 and 7 -> mean (20 + 30)/2 = 25, +100 % for 50.
+    Fixture f({10, 30, 20, 50});
+    f.times = {0, 7 * kDay, 14 * kDay, 21 * kDay};
+    f.series.times = f.times.data();
+    std::vector<std::int64_t> week_ago;
+    for (std::int64_t t : f.times)
+        for (int k = 1; k <= 2; ++k) week_ago.push_back(t - k * 7 * kDay);
+    StopToken stop;
+    evaluate_same_period_last_week(f.series, SamePeriodParams{20, 2, 2}, week_ago.data(), f.rows, stop);
+    EXPECT_EQ(f.is_anomaly[1], kNullBool);  // one week of history only
+    EXPECT_EQ(f.expected[2], 20);            // days 7 and 0
+    EXPECT_EQ(f.score[2], 0);
+    EXPECT_EQ(f.is_anomaly[2], 0);
+    EXPECT_EQ(f.expected[3], 25);
+    EXPECT_EQ(f.score[3], 100);
+    EXPECT_EQ(f.lower[3], 20);
+    EXPECT_EQ(f.is_anomaly[3], 1);
+}
+
 TEST(RuleEvaluators, PctChange) {
     EXPECT_EQ(pct_change(15, 10), 50);
     EXPECT_EQ(pct_change(5, -10), 150);

@@ -12,13 +12,11 @@
 -- also with empty arrays: that is how rules are validated when written.
 -- Runtime keys (run_checks supplies them): as_of, frequency, good_direction,
 -- from.
--- min, max, zero_day, missing_data, mad_zscore, zscore, pct_deviation,
--- consecutive_direction and rolling_mean_shift are C
--- (src/core/rule_evaluators.cpp: the same results, errors and SQLSTATEs as
--- the SQL they replace, at a fraction of the cost per call);
--- same_period_last_week stays PL/pgSQL. All
--- are STABLE, not IMMUTABLE: the text of the runtime keys from and as_of is
--- read in the session's time zone.
+-- The evaluators are C (src/core/rule_evaluators.cpp: the same results,
+-- errors and SQLSTATEs as the SQL versions they replaced, at a fraction of
+-- the cost per call). They are STABLE, not IMMUTABLE: the text of the runtime
+-- keys from and as_of is read, and same_period_last_week steps back weeks, in
+-- the session's time zone.
 ---------------------------------------------------------------------------
 
 CREATE FUNCTION anomaly.rule_param(params pg_catalog.jsonb, method pg_catalog.text, key pg_catalog.text,
@@ -189,37 +187,8 @@ CREATE FUNCTION anomaly.rule_same_period_last_week(times pg_catalog.timestamptz[
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    thr float8 := anomaly.rule_param(params, 'same_period_last_week', 'threshold_pct', 20, 0, 1e9);
-    wk int := anomaly.rule_param(params, 'same_period_last_week', 'weeks', 4, 1, 520, true);
-    mw int := anomaly.rule_param(params, 'same_period_last_week', 'min_weeks', 2, 1, 520, true);
-    since timestamptz := anomaly.rule_from(params);
-BEGIN
-    PERFORM anomaly.rule_points_check(times, vals, 'same_period_last_week');
-    IF mw > wk THEN
-        RAISE EXCEPTION 'rule method same_period_last_week: min_weeks (%) exceeds weeks (%)', mw, wk USING ERRCODE = '22023';
-    END IF;
-    RETURN QUERY
-    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
-               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         s AS (SELECT p.i, avg(q.v) AS m
-               FROM p
-               CROSS JOIN generate_series(1, wk) AS k
-               JOIN p AS q ON q.t = p.t - k * '7 days'::interval AND q.ok
-               WHERE p.ok AND p.t >= since
-               GROUP BY p.i, p.v
-               HAVING count(*) >= mw),
-         d AS (SELECT s.i, s.m, anomaly.pct_change(p.v, s.m) AS d FROM s JOIN p ON p.i = s.i)
-    SELECT p.t, p.v, d.m, d.m - abs(d.m) * thr / 100, d.m + abs(d.m) * thr / 100, d.d, abs(d.d) > thr
-    FROM p LEFT JOIN d ON d.i = p.i
-    WHERE p.t >= since
-    ORDER BY p.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_same_period_last_week'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_same_period_last_week(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method same_period_last_week (layer 2, day-of-week adjusted): expected = mean of the finite values at exactly ts - 7, 14, ... weeks*7 days (same weekday and time, session time zone), at least min_weeks of them; score = 100 * (value - expected)/|expected|; anomaly when |score| > threshold_pct. params {"threshold_pct": 20, "weeks": 4, "min_weeks": 2}.';
