@@ -1,6 +1,7 @@
 #include "core/rule_evaluators.hpp"
 
 #include "core/errors.hpp"
+#include "core/float8_arith.hpp"
 #include "core/mad_zscore.hpp"
 
 #include <algorithm>
@@ -28,6 +29,9 @@ void null_row(const RuleSeries &s, std::size_t i, RuleRows &out) {
 }
 
 std::int8_t to_bool(bool b) { return b ? 1 : 0; }
+
+// abs(m) * pct / 100, as the SQL of the percent ranges computes it.
+double percent_of(double m, double pct) { return f8::div(f8::mul(std::fabs(m), pct), 100.0); }
 
 // The finite values of the series in order, and for each point the number of
 // finite values strictly before it.
@@ -80,7 +84,7 @@ void threshold_rows(const RuleSeries &s, double thr, bool is_min, RuleRows &out)
         out.lower[r] = is_min ? thr : kNull;
         out.upper[r] = is_min ? kNull : thr;
         if (finite(v)) {
-            out.score[r] = v - thr;
+            out.score[r] = f8::sub(v, thr);
             out.is_anomaly[r] = to_bool(is_min ? v < thr : v > thr);
         } else {
             out.score[r] = kNull;
@@ -92,13 +96,17 @@ void threshold_rows(const RuleSeries &s, double thr, bool is_min, RuleRows &out)
 }  // namespace
 
 void Float8Accum::add(double x) {
-    // float8_accum (PostgreSQL 15), without its overflow error.
-    const double old_n = n;
+    // float8_accum (PostgreSQL 15): an error when finite inputs overflow.
+    const double old_n = n, old_sx = sx;
     n += 1.0;
     sx += x;
     if (old_n > 0.0) {
         const double tmp = x * n - sx;
         sxx += tmp * tmp / (n * old_n);
+        if (std::isinf(sx) || std::isinf(sxx)) {
+            if (!std::isinf(old_sx) && !std::isinf(x)) f8::overflow();
+            sxx = kNull;
+        }
     } else if (!std::isfinite(x)) {
         sxx = kNull;
     }
@@ -109,7 +117,7 @@ double Float8Accum::mean() const { return n == 0.0 ? kNull : sx / n; }
 double Float8Accum::stddev_samp() const { return n <= 1.0 ? kNull : std::sqrt(sxx / (n - 1.0)); }
 
 double pct_change(double value, double expected) {
-    if (expected != 0.0) return 100.0 * (value - expected) / std::fabs(expected);
+    if (expected != 0.0) return f8::div(f8::mul(100.0, f8::sub(value, expected)), std::fabs(expected));
     if (value == expected) return 0.0;
     return value > expected ? kInf : -kInf;
 }
@@ -199,7 +207,7 @@ void evaluate_zero_day(const RuleSeries &s, const ZeroDayParams &p, RuleRows &ou
         const std::size_t r = i - s.first;
         const double m = accumulate(h.values, window_start(h.before[i], p.lookback), h.before[i]).mean();
         out.expected[r] = m;
-        if (m > 0) out.score[r] = (v - m) / m;
+        if (m > 0) out.score[r] = f8::div(f8::sub(v, m), m);
         out.is_anomaly[r] = to_bool(v == 0 && m > 0);  // NULL mean: false
     }
 }
@@ -236,16 +244,16 @@ void evaluate_mad_zscore(const RuleSeries &s, const WindowParams &p, RuleRows &o
         const bool constant = window.front() == window.back();  // sorted
         Float8Accum abs_dev;
         for (std::size_t k = start; k < end; ++k) {
-            window[k - start] = std::fabs(h.values[k] - m);
+            window[k - start] = std::fabs(f8::sub(h.values[k], m));
             abs_dev.add(window[k - start]);
         }
         const double mad = percentile_cont_median(window.data(), window.size());
         if (mad == 0 && !constant) need_full = true;
-        const double spread = mad > 0 ? mad / 0.6745 : 1.253314 * abs_dev.mean();
+        const double spread = mad > 0 ? f8::div(mad, 0.6745) : f8::mul(1.253314, abs_dev.mean());
         const std::size_t r = i - s.first;
         out.expected[r] = m;
-        out.lower[r] = m - p.threshold * spread;
-        out.upper[r] = m + p.threshold * spread;
+        out.lower[r] = f8::sub(m, f8::mul(p.threshold, spread));
+        out.upper[r] = f8::add(m, f8::mul(p.threshold, spread));
     }
     // Scores: the core of anomaly.mad_zscore, which the SQL rule called on the
     // whole series. Where MAD > 0 (or a window is constant) a score depends
@@ -287,14 +295,15 @@ void evaluate_zscore(const RuleSeries &s, const WindowParams &p, RuleRows &out, 
         if (!finite(v)) continue;
         const std::size_t end = h.before[i];
         const std::size_t start = window_start(end, p.lookback);
-        if (end - start < static_cast<std::size_t>(p.min_history)) continue;
+        // Accumulated before the min_history test, as the SQL aggregated.
         const Float8Accum a = accumulate(h.values, start, end);
+        if (end - start < static_cast<std::size_t>(p.min_history)) continue;
         const double m = a.mean(), sd = a.stddev_samp();
-        const double z = sd > 0 ? (v - m) / sd : v == m ? 0.0 : v > m ? kInf : -kInf;
+        const double z = sd > 0 ? f8::div(f8::sub(v, m), sd) : v == m ? 0.0 : v > m ? kInf : -kInf;
         const std::size_t r = i - s.first;
         out.expected[r] = m;
-        out.lower[r] = m - p.threshold * sd;
-        out.upper[r] = m + p.threshold * sd;
+        out.lower[r] = f8::sub(m, f8::mul(p.threshold, sd));
+        out.upper[r] = f8::add(m, f8::mul(p.threshold, sd));
         out.score[r] = z;
         out.is_anomaly[r] = to_bool(std::fabs(z) > p.threshold);
     }
@@ -310,13 +319,13 @@ void evaluate_pct_deviation(const RuleSeries &s, const WindowParams &p, RuleRows
         if (!finite(v)) continue;
         const std::size_t end = h.before[i];
         const std::size_t start = window_start(end, p.lookback);
-        if (end - start < static_cast<std::size_t>(p.min_history)) continue;
         const double m = accumulate(h.values, start, end).mean();
+        if (end - start < static_cast<std::size_t>(p.min_history)) continue;
         const double d = pct_change(v, m);
         const std::size_t r = i - s.first;
         out.expected[r] = m;
-        out.lower[r] = m - std::fabs(m) * p.threshold / 100;
-        out.upper[r] = m + std::fabs(m) * p.threshold / 100;
+        out.lower[r] = f8::sub(m, percent_of(m, p.threshold));
+        out.upper[r] = f8::add(m, percent_of(m, p.threshold));
         out.score[r] = d;
         out.is_anomaly[r] = to_bool(std::fabs(d) > p.threshold);
     }
@@ -344,8 +353,8 @@ void evaluate_same_period_last_week(const RuleSeries &s, const SamePeriodParams 
         const double m = a.mean();
         const double d = pct_change(v, m);
         out.expected[r] = m;
-        out.lower[r] = m - std::fabs(m) * p.threshold_pct / 100;
-        out.upper[r] = m + std::fabs(m) * p.threshold_pct / 100;
+        out.lower[r] = f8::sub(m, percent_of(m, p.threshold_pct));
+        out.upper[r] = f8::add(m, percent_of(m, p.threshold_pct));
         out.score[r] = d;
         out.is_anomaly[r] = to_bool(std::fabs(d) > p.threshold_pct);
     }
@@ -366,7 +375,7 @@ void evaluate_consecutive_direction(const RuleSeries &s, const ConsecutiveParams
         ++j;
         double step = kNull;
         if (j > 1) {
-            const double d = v - previous;
+            const double d = f8::sub(v, previous);
             step = d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0;
         }
         const bool same = j > 2 && step == sign;  // the first sign is distinct from "none"
@@ -402,8 +411,8 @@ void evaluate_rolling_mean_shift(const RuleSeries &s, const MeanShiftParams &p, 
         const std::size_t r = i - s.first;
         out.value[r] = sm;
         out.expected[r] = lm;
-        out.lower[r] = lm - std::fabs(lm) * p.threshold_pct / 100;
-        out.upper[r] = lm + std::fabs(lm) * p.threshold_pct / 100;
+        out.lower[r] = f8::sub(lm, percent_of(lm, p.threshold_pct));
+        out.upper[r] = f8::add(lm, percent_of(lm, p.threshold_pct));
         out.score[r] = d;
         out.is_anomaly[r] = to_bool(std::fabs(d) > p.threshold_pct);
     }

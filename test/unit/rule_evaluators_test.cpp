@@ -267,6 +267,22 @@ TEST(RuleEvaluators, NumericEpochRatio) {
     EXPECT_THROW(numeric_epoch_ratio(1, 0), InvalidParameter);
 }
 
+TEST(RuleEvaluators, Float8OverflowThrowsAsPostgresDoes) {
+    // 1e308 - (-1e308) overflows: PostgreSQL's float8mi raises 22003.
+    Fixture f({1e308});
+    EXPECT_THROW(evaluate_min(f.series, ThresholdParams{-1e308}, f.rows), OutOfRange);
+    // float8_accum: the sum of squares of 1e200 and -1e200 overflows even for avg.
+    Fixture g({1e200, -1e200, 5});
+    StopToken stop;
+    EXPECT_THROW(evaluate_zero_day(g.series, ZeroDayParams{2}, g.rows, stop), OutOfRange);
+    // An infinite input is never history: no error.
+    Fixture h({kInf, 1, 2});
+    EXPECT_NO_THROW(evaluate_zero_day(h.series, ZeroDayParams{2}, h.rows, stop));
+    // 5e-324 * 20 / 100 rounds to 0: underflow.
+    Fixture u({5e-324, 5e-324, 5e-324});
+    EXPECT_THROW(evaluate_pct_deviation(u.series, WindowParams{20, 2, 2}, u.rows, stop), OutOfRange);
+}
+
 TEST(RuleEvaluators, InvalidParametersThrow) {
     Fixture f({1, 2});
     StopToken stop;
