@@ -7,6 +7,8 @@
 #include "core/rule_evaluators.hpp"
 #include "pg/guard.hpp"
 
+#include <algorithm>
+
 #include "pg/rule_params.hpp"
 #include "pg/pg_includes.hpp"
 
@@ -176,8 +178,10 @@ Datum anomaly_rule_missing_data(PG_FUNCTION_ARGS) {
         // The SQL computed these per row: the same errors where they apply.
         Interval *max_gap = DatumGetIntervalP(DirectFunctionCall2(interval_mul, IntervalPGetDatum(freq), Float8GetDatum(gap)));
         p.max_gap_span = anomaly_pg::interval_span(max_gap);
-        if (TIMESTAMP_NOT_FINITE(as_of) || TIMESTAMP_NOT_FINITE(c.points.times[c.first]) ||
-            TIMESTAMP_NOT_FINITE(c.points.times[c.points.n - 1]))
+        // next - ts of some row is infinite (the last row's next is greatest(as_of, ts)).
+        const TimestampTz last = c.points.times[c.points.n - 1];
+        if (TIMESTAMP_NOT_FINITE(c.points.times[c.first]) || TIMESTAMP_NOT_FINITE(last) ||
+            TIMESTAMP_NOT_FINITE(std::max(as_of, last)))
             ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("cannot subtract infinite timestamps")));
     }
     return anomaly_pg::evaluate(fcinfo, c, [&](const anomaly::RuleSeries &s, anomaly::RuleRows &out, anomaly::StopToken &) {
