@@ -28,6 +28,13 @@ public:
     explicit CorruptValue(const std::string &what) : std::runtime_error(what) {}
 };
 
+// A float8 result beyond double precision where PostgreSQL's float8
+// operators raise "value out of range: overflow/underflow" (SQLSTATE 22003).
+class OutOfRange : public std::range_error {
+public:
+    explicit OutOfRange(const std::string &what) : std::range_error(what) {}
+};
+
 // The query was cancelled while the core was computing; see cancellation.hpp.
 class Interrupted : public std::exception {
 public:

@@ -36,6 +36,8 @@ void describe_current_exception(CoreError &e) noexcept {
         set(e, Outcome::error, ERRCODE_INVALID_PARAMETER_VALUE, ex.what());
     } catch (const anomaly::DataError &ex) {
         set(e, Outcome::error, ERRCODE_DATA_EXCEPTION, ex.what());
+    } catch (const anomaly::OutOfRange &ex) {
+        set(e, Outcome::error, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, ex.what());
     } catch (const anomaly::CorruptValue &ex) {
         set(e, Outcome::error, ERRCODE_INVALID_BINARY_REPRESENTATION, ex.what());
     } catch (const std::exception &ex) {

@@ -12,6 +12,11 @@
 -- also with empty arrays: that is how rules are validated when written.
 -- Runtime keys (run_checks supplies them): as_of, frequency, good_direction,
 -- from.
+-- The evaluators are C (src/core/rule_evaluators.cpp: the same results,
+-- errors and SQLSTATEs as the SQL versions they replaced, at a fraction of
+-- the cost per call). They are STABLE, not IMMUTABLE: the text of the runtime
+-- keys from and as_of is read, and same_period_last_week steps back weeks, in
+-- the session's time zone.
 ---------------------------------------------------------------------------
 
 CREATE FUNCTION anomaly.rule_param(params pg_catalog.jsonb, method pg_catalog.text, key pg_catalog.text,
@@ -94,23 +99,8 @@ CREATE FUNCTION anomaly.rule_min(times pg_catalog.timestamptz[], vals pg_catalog
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    thr float8 := anomaly.rule_param(params, 'min', 'threshold', NULL, '-Infinity', 'Infinity');
-    since timestamptz := anomaly.rule_from(params);
-BEGIN
-    PERFORM anomaly.rule_points_check(times, vals, 'min');
-    RETURN QUERY
-    SELECT u.t, u.v, thr, thr, NULL::float8,
-           CASE WHEN u.v > '-Infinity' AND u.v < 'Infinity' THEN u.v - thr END,
-           CASE WHEN u.v > '-Infinity' AND u.v < 'Infinity' THEN u.v < thr END
-    FROM unnest(times, vals) AS u(t, v)
-    WHERE u.t >= since;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_min'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_min(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method min (layer 1): anomaly when value < threshold. params {"threshold": required}. expected = lower = threshold, score = value - threshold.';
@@ -119,23 +109,8 @@ CREATE FUNCTION anomaly.rule_max(times pg_catalog.timestamptz[], vals pg_catalog
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    thr float8 := anomaly.rule_param(params, 'max', 'threshold', NULL, '-Infinity', 'Infinity');
-    since timestamptz := anomaly.rule_from(params);
-BEGIN
-    PERFORM anomaly.rule_points_check(times, vals, 'max');
-    RETURN QUERY
-    SELECT u.t, u.v, thr, NULL::float8, thr,
-           CASE WHEN u.v > '-Infinity' AND u.v < 'Infinity' THEN u.v - thr END,
-           CASE WHEN u.v > '-Infinity' AND u.v < 'Infinity' THEN u.v > thr END
-    FROM unnest(times, vals) AS u(t, v)
-    WHERE u.t >= since;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_max'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_max(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method max (layer 1): anomaly when value > threshold. params {"threshold": required}. expected = upper = threshold, score = value - threshold.';
@@ -144,32 +119,8 @@ CREATE FUNCTION anomaly.rule_zero_day(times pg_catalog.timestamptz[], vals pg_ca
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    lb int := anomaly.rule_param(params, 'zero_day', 'lookback', 7, 1, 10000, true);
-    since timestamptz := anomaly.rule_from(params);
-    fin float8[];
-BEGIN
-    PERFORM anomaly.rule_points_check(times, vals, 'zero_day');
-    fin := ARRAY(SELECT x FROM unnest(vals) AS x WHERE x > '-Infinity' AND x < 'Infinity');
-    RETURN QUERY
-    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
-               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         f AS (SELECT p.i, p.t, count(*) OVER (ORDER BY p.i) AS j FROM p WHERE p.ok),
-         s AS (SELECT f.i, w.m
-               FROM f CROSS JOIN LATERAL (SELECT avg(x) AS m FROM unnest(fin[greatest(1, f.j - lb)::int:(f.j - 1)::int]) AS x) AS w
-               WHERE f.t >= since)
-    SELECT p.t, p.v, s.m, NULL::float8, NULL::float8,
-           CASE WHEN s.m > 0 THEN (p.v - s.m) / s.m END,
-           CASE WHEN p.ok THEN coalesce(p.v = 0 AND s.m > 0, false) END
-    FROM p LEFT JOIN s ON s.i = p.i
-    WHERE p.t >= since
-    ORDER BY p.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_zero_day'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_zero_day(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method zero_day (layer 1): anomaly when value = 0 while the mean of the up to `lookback` finite values before it is > 0. params {"lookback": 7}. expected = that mean, score = (value - mean)/mean. Works from the second point.';
@@ -178,31 +129,8 @@ CREATE FUNCTION anomaly.rule_missing_data(times pg_catalog.timestamptz[], vals p
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    gap float8 := anomaly.rule_param(params, 'missing_data', 'max_gap_periods', 2, 1, 1e6);
-    freq interval := (params ->> 'frequency')::interval;
-    as_of timestamptz := (params ->> 'as_of')::timestamptz;
-    since timestamptz := anomaly.rule_from(params);
-BEGIN
-    IF freq IS NULL OR freq <= '0'::interval OR as_of IS NULL THEN
-        RAISE EXCEPTION 'rule method missing_data: params need "frequency" (a positive interval) and "as_of" (a timestamptz)'
-            USING ERRCODE = '22023', HINT = 'run_checks supplies both; give them when calling the function directly.';
-    END IF;
-    PERFORM anomaly.rule_points_check(times, vals, 'missing_data');
-    RETURN QUERY
-    SELECT s.t, s.v, NULL::float8, NULL::float8, NULL::float8,
-           -(extract(epoch FROM s.nxt - s.t) / extract(epoch FROM freq))::float8,
-           s.nxt - s.t > freq * gap
-    FROM (SELECT u.t, u.v, u.i, coalesce(lead(u.t) OVER (ORDER BY u.i), greatest(as_of, u.t)) AS nxt
-          FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)) AS s
-    WHERE s.t >= since
-    ORDER BY s.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_missing_data'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_missing_data(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method missing_data (layer 1, staleness): a point is anomalous when the next point (or as_of, for the last one) comes more than max_gap_periods * frequency after it. params {"max_gap_periods": 2} plus runtime "frequency" and "as_of" (never the clock, so backtests repeat). score = -(gap in periods).';
@@ -214,41 +142,8 @@ CREATE FUNCTION anomaly.rule_mad_zscore(times pg_catalog.timestamptz[], vals pg_
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    thr float8 := anomaly.rule_param(params, 'mad_zscore', 'threshold', 3.5, 0, 1e6);
-    lb int := anomaly.rule_param(params, 'mad_zscore', 'lookback', 28, 2, 10000, true);
-    mh int := anomaly.rule_param(params, 'mad_zscore', 'min_history', 7, 2, 10000, true);
-    since timestamptz := anomaly.rule_from(params);
-    fin float8[];
-BEGIN
-    PERFORM anomaly.rule_points_check(times, vals, 'mad_zscore');
-    IF mh > lb THEN
-        RAISE EXCEPTION 'rule method mad_zscore: min_history (%) exceeds lookback (%)', mh, lb USING ERRCODE = '22023';
-    END IF;
-    fin := ARRAY(SELECT v FROM unnest(vals) AS v WHERE v > '-Infinity' AND v < 'Infinity');
-    RETURN QUERY
-    WITH p AS (SELECT u.t, u.v, u.i, u.z, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
-               FROM unnest(times, vals, anomaly.mad_zscore(vals, lb, mh)) WITH ORDINALITY AS u(t, v, z, i)),
-         f AS (SELECT p.i, p.t, count(*) OVER (ORDER BY p.i) - 1 AS before FROM p WHERE p.ok),
-         w AS (SELECT f.i, med.m,
-                      CASE WHEN dev.mad > 0 THEN dev.mad / 0.6745 ELSE 1.253314 * dev.mean_abs END AS spread
-               FROM f
-               CROSS JOIN LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS m
-                                   FROM unnest(fin[greatest(1, f.before - lb + 1)::int:f.before::int]) AS x) AS med
-               CROSS JOIN LATERAL (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(x - med.m)) AS mad,
-                                          avg(abs(x - med.m)) AS mean_abs
-                                   FROM unnest(fin[greatest(1, f.before - lb + 1)::int:f.before::int]) AS x) AS dev
-               WHERE f.t >= since AND f.before >= mh)
-    SELECT p.t, p.v, w.m, w.m - thr * w.spread, w.m + thr * w.spread, p.z, abs(p.z) > thr
-    FROM p LEFT JOIN w ON w.i = p.i
-    WHERE p.t >= since
-    ORDER BY p.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_mad_zscore'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_mad_zscore(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method mad_zscore (layer 2): score = anomaly.mad_zscore over the last `lookback` finite values; expected = their median, range = median +/- threshold * MAD/0.6745 (1.253314 * mean absolute deviation when MAD = 0); anomaly when |score| > threshold. params {"threshold": 3.5, "lookback": 28, "min_history": 7}.';
@@ -257,39 +152,8 @@ CREATE FUNCTION anomaly.rule_zscore(times pg_catalog.timestamptz[], vals pg_cata
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    thr float8 := anomaly.rule_param(params, 'zscore', 'threshold', 3, 0, 1e6);
-    lb int := anomaly.rule_param(params, 'zscore', 'lookback', 28, 2, 10000, true);
-    mh int := anomaly.rule_param(params, 'zscore', 'min_history', 7, 2, 10000, true);
-    since timestamptz := anomaly.rule_from(params);
-    fin float8[];
-BEGIN
-    PERFORM anomaly.rule_points_check(times, vals, 'zscore');
-    IF mh > lb THEN
-        RAISE EXCEPTION 'rule method zscore: min_history (%) exceeds lookback (%)', mh, lb USING ERRCODE = '22023';
-    END IF;
-    fin := ARRAY(SELECT x FROM unnest(vals) AS x WHERE x > '-Infinity' AND x < 'Infinity');
-    RETURN QUERY
-    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
-               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         f AS (SELECT p.i, p.t, p.v, count(*) OVER (ORDER BY p.i) AS j FROM p WHERE p.ok),
-         s AS (SELECT f.i, w.m, w.sd,
-                      CASE WHEN w.sd > 0 THEN (f.v - w.m) / w.sd
-                           WHEN f.v = w.m THEN 0
-                           WHEN f.v > w.m THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END AS z
-               FROM f CROSS JOIN LATERAL (SELECT avg(x) AS m, stddev_samp(x) AS sd, count(*) AS n
-                                          FROM unnest(fin[greatest(1, f.j - lb)::int:(f.j - 1)::int]) AS x) AS w
-               WHERE f.t >= since AND w.n >= mh)
-    SELECT p.t, p.v, s.m, s.m - thr * s.sd, s.m + thr * s.sd, s.z, abs(s.z) > thr
-    FROM p LEFT JOIN s ON s.i = p.i
-    WHERE p.t >= since
-    ORDER BY p.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_zscore'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_zscore(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method zscore (layer 2): score = (value - mean) / stddev_samp of the last `lookback` finite values before the point (0 or +/-Infinity when stddev = 0); expected = mean, range = mean +/- threshold * stddev; anomaly when |score| > threshold. params {"threshold": 3, "lookback": 28, "min_history": 7}.';
@@ -298,36 +162,8 @@ CREATE FUNCTION anomaly.rule_pct_deviation(times pg_catalog.timestamptz[], vals 
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    thr float8 := anomaly.rule_param(params, 'pct_deviation', 'threshold_pct', 20, 0, 1e9);
-    lb int := anomaly.rule_param(params, 'pct_deviation', 'lookback', 7, 1, 10000, true);
-    mh int := anomaly.rule_param(params, 'pct_deviation', 'min_history', 7, 1, 10000, true);
-    since timestamptz := anomaly.rule_from(params);
-    fin float8[];
-BEGIN
-    PERFORM anomaly.rule_points_check(times, vals, 'pct_deviation');
-    IF mh > lb THEN
-        RAISE EXCEPTION 'rule method pct_deviation: min_history (%) exceeds lookback (%)', mh, lb USING ERRCODE = '22023';
-    END IF;
-    fin := ARRAY(SELECT x FROM unnest(vals) AS x WHERE x > '-Infinity' AND x < 'Infinity');
-    RETURN QUERY
-    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
-               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         f AS (SELECT p.i, p.t, p.v, count(*) OVER (ORDER BY p.i) AS j FROM p WHERE p.ok),
-         s AS (SELECT f.i, w.m, anomaly.pct_change(f.v, w.m) AS d
-               FROM f CROSS JOIN LATERAL (SELECT avg(x) AS m, count(*) AS n
-                                          FROM unnest(fin[greatest(1, f.j - lb)::int:(f.j - 1)::int]) AS x) AS w
-               WHERE f.t >= since AND w.n >= mh)
-    SELECT p.t, p.v, s.m, s.m - abs(s.m) * thr / 100, s.m + abs(s.m) * thr / 100, s.d, abs(s.d) > thr
-    FROM p LEFT JOIN s ON s.i = p.i
-    WHERE p.t >= since
-    ORDER BY p.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_pct_deviation'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_pct_deviation(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method pct_deviation (layer 2): score = 100 * (value - mean) / |mean| with mean over the last `lookback` finite values before the point; range = mean +/- |mean| * threshold_pct/100; anomaly when |score| > threshold_pct. params {"threshold_pct": 20, "lookback": 7, "min_history": 7}.';
@@ -351,37 +187,8 @@ CREATE FUNCTION anomaly.rule_same_period_last_week(times pg_catalog.timestamptz[
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    thr float8 := anomaly.rule_param(params, 'same_period_last_week', 'threshold_pct', 20, 0, 1e9);
-    wk int := anomaly.rule_param(params, 'same_period_last_week', 'weeks', 4, 1, 520, true);
-    mw int := anomaly.rule_param(params, 'same_period_last_week', 'min_weeks', 2, 1, 520, true);
-    since timestamptz := anomaly.rule_from(params);
-BEGIN
-    PERFORM anomaly.rule_points_check(times, vals, 'same_period_last_week');
-    IF mw > wk THEN
-        RAISE EXCEPTION 'rule method same_period_last_week: min_weeks (%) exceeds weeks (%)', mw, wk USING ERRCODE = '22023';
-    END IF;
-    RETURN QUERY
-    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
-               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         s AS (SELECT p.i, avg(q.v) AS m
-               FROM p
-               CROSS JOIN generate_series(1, wk) AS k
-               JOIN p AS q ON q.t = p.t - k * '7 days'::interval AND q.ok
-               WHERE p.ok AND p.t >= since
-               GROUP BY p.i, p.v
-               HAVING count(*) >= mw),
-         d AS (SELECT s.i, s.m, anomaly.pct_change(p.v, s.m) AS d FROM s JOIN p ON p.i = s.i)
-    SELECT p.t, p.v, d.m, d.m - abs(d.m) * thr / 100, d.m + abs(d.m) * thr / 100, d.d, abs(d.d) > thr
-    FROM p LEFT JOIN d ON d.i = p.i
-    WHERE p.t >= since
-    ORDER BY p.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_same_period_last_week'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_same_period_last_week(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method same_period_last_week (layer 2, day-of-week adjusted): expected = mean of the finite values at exactly ts - 7, 14, ... weeks*7 days (same weekday and time, session time zone), at least min_weeks of them; score = 100 * (value - expected)/|expected|; anomaly when |score| > threshold_pct. params {"threshold_pct": 20, "weeks": 4, "min_weeks": 2}.';
@@ -393,42 +200,8 @@ CREATE FUNCTION anomaly.rule_consecutive_direction(times pg_catalog.timestamptz[
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    n int := anomaly.rule_param(params, 'consecutive_direction', 'n', 5, 2, 10000, true);
-    moving text := coalesce(params ->> 'moving',
-                            CASE params ->> 'good_direction' WHEN 'up' THEN 'down' WHEN 'down' THEN 'up' ELSE 'both' END);
-    since timestamptz := anomaly.rule_from(params);
-    fin float8[];
-BEGIN
-    IF moving NOT IN ('up', 'down', 'both') THEN
-        RAISE EXCEPTION 'rule method consecutive_direction: parameter "moving" must be up, down or both, not %', moving
-            USING ERRCODE = '22023';
-    END IF;
-    PERFORM anomaly.rule_points_check(times, vals, 'consecutive_direction');
-    fin := ARRAY(SELECT v FROM unnest(vals) AS v WHERE v > '-Infinity' AND v < 'Infinity');
-    RETURN QUERY
-    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
-               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         d AS (SELECT p.i, row_number() OVER (ORDER BY p.i) AS j,
-                      sign(p.v - lag(p.v) OVER (ORDER BY p.i)) AS s
-               FROM p WHERE p.ok),
-         g AS (SELECT d.*, sum(CASE WHEN d.s IS DISTINCT FROM d.prev THEN 1 ELSE 0 END) OVER (ORDER BY d.j) AS grp
-               FROM (SELECT d.*, lag(d.s) OVER (ORDER BY d.j) AS prev FROM d) AS d),
-         c AS (SELECT g.i, g.j, g.s, row_number() OVER (PARTITION BY g.grp ORDER BY g.j) AS streak FROM g),
-         r AS (SELECT c.i, c.j - c.streak AS start_j,
-                      CASE WHEN c.s = 0 THEN 0 ELSE c.s * c.streak END AS z
-               FROM c WHERE c.j > n)
-    SELECT p.t, p.v, fin[r.start_j::int], NULL::float8, NULL::float8, r.z::float8,
-           (moving IN ('down', 'both') AND r.z <= -n) OR (moving IN ('up', 'both') AND r.z >= n)
-    FROM p LEFT JOIN r ON r.i = p.i
-    WHERE p.t >= since
-    ORDER BY p.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_consecutive_direction'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_consecutive_direction(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method consecutive_direction (layer 3): score = signed length of the current run of strictly falling (-) or rising (+) finite values; anomaly when the run reaches n in the watched direction ("moving": down/up/both; default: against the runtime good_direction, both when none). expected = the value where the run started. params {"n": 5, "moving": null}.';
@@ -437,35 +210,8 @@ CREATE FUNCTION anomaly.rule_rolling_mean_shift(times pg_catalog.timestamptz[], 
     RETURNS TABLE(ts pg_catalog.timestamptz, value pg_catalog.float8, expected pg_catalog.float8,
                   lower pg_catalog.float8, upper pg_catalog.float8, score pg_catalog.float8,
                   is_anomaly pg_catalog.bool)
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-DECLARE
-    sw int := anomaly.rule_param(params, 'rolling_mean_shift', 'short', 7, 1, 10000, true);
-    lw int := anomaly.rule_param(params, 'rolling_mean_shift', 'long', 28, 1, 10000, true);
-    thr float8 := anomaly.rule_param(params, 'rolling_mean_shift', 'threshold_pct', 10, 0, 1e9);
-    since timestamptz := anomaly.rule_from(params);
-    fin float8[];
-BEGIN
-    PERFORM anomaly.rule_points_check(times, vals, 'rolling_mean_shift');
-    fin := ARRAY(SELECT x FROM unnest(vals) AS x WHERE x > '-Infinity' AND x < 'Infinity');
-    RETURN QUERY
-    WITH p AS (SELECT u.t, u.v, u.i, (u.v > '-Infinity' AND u.v < 'Infinity') AS ok
-               FROM unnest(times, vals) WITH ORDINALITY AS u(t, v, i)),
-         f AS (SELECT p.i, p.t, count(*) OVER (ORDER BY p.i) AS j FROM p WHERE p.ok),
-         s AS (SELECT f.i, w.sm, w.lm, anomaly.pct_change(w.sm, w.lm) AS d
-               FROM f CROSS JOIN LATERAL (
-                   SELECT (SELECT avg(x) FROM unnest(fin[(f.j - sw + 1)::int:f.j::int]) AS x) AS sm,
-                          (SELECT avg(x) FROM unnest(fin[(f.j - sw - lw + 1)::int:(f.j - sw)::int]) AS x) AS lm) AS w
-               WHERE f.t >= since AND f.j >= sw + lw)
-    SELECT p.t, coalesce(s.sm, p.v), s.lm, s.lm - abs(s.lm) * thr / 100, s.lm + abs(s.lm) * thr / 100,
-           s.d, abs(s.d) > thr
-    FROM p LEFT JOIN s ON s.i = p.i
-    WHERE p.t >= since
-    ORDER BY p.i;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'anomaly_rule_rolling_mean_shift'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION anomaly.rule_rolling_mean_shift(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
 'Rule method rolling_mean_shift (layer 3): value = mean of the last `short` finite values up to and including the point, expected = mean of the `long` finite values before those; score = 100 * (value - expected)/|expected|; anomaly when |score| > threshold_pct. params {"short": 7, "long": 28, "threshold_pct": 10}.';
