@@ -60,6 +60,7 @@ CREATE TABLE anomaly.metrics (
     max_fill_gaps      pg_catalog.int4 NOT NULL DEFAULT 3 CHECK (max_fill_gaps >= 0),
     recheck_periods    pg_catalog.int4 NOT NULL DEFAULT 3 CHECK (recheck_periods >= 0),
     auto_resolve_after pg_catalog.int4 NOT NULL DEFAULT 3 CHECK (auto_resolve_after >= 1),
+    time_zone          pg_catalog.text NOT NULL DEFAULT pg_catalog.current_setting('TimeZone'),
     related_metrics    pg_catalog.text[] NOT NULL DEFAULT '{}',
     description        pg_catalog.text,
     enabled            pg_catalog.bool NOT NULL DEFAULT true,
@@ -80,6 +81,7 @@ COMMENT ON COLUMN anomaly.metrics.max_series IS 'Cap on the number of series per
 COMMENT ON COLUMN anomaly.metrics.missing_data IS 'Missing periods: ignore, zero, previous (carry forward) or interpolate (linear, gaps of at most max_fill_gaps periods).';
 COMMENT ON COLUMN anomaly.metrics.max_fill_gaps IS 'Longest gap (in periods) that previous/interpolate fill.';
 COMMENT ON COLUMN anomaly.metrics.recheck_periods IS 'How many periods before the watermark each run re-checks (late or corrected data).';
+COMMENT ON COLUMN anomaly.metrics.time_zone IS 'Time zone of the metric''s dates: a date or timestamp time column, weekdays (same_period_last_week), recurring events and the dates in messages are read in it, whoever runs the check (a pg_cron job runs in the server''s zone). Default: the session''s TimeZone when the metric was added.';
 COMMENT ON COLUMN anomaly.metrics.auto_resolve_after IS 'An open alert auto-resolves after this many consecutive normal periods; anomalous points closer than that extend it.';
 COMMENT ON COLUMN anomaly.metrics.related_metrics IS 'Metrics that move together with this one (for root-cause work).';
 COMMENT ON COLUMN anomaly.metrics.description IS 'Free text.';

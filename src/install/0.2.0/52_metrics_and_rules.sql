@@ -163,6 +163,8 @@ BEGIN
         RAISE EXCEPTION 'metric "%": filter value of "%" must be a string, number or boolean', NEW.name, k
             USING ERRCODE = '22023';
     END LOOP;
+    -- An unknown zone raises 22023 (time zone "x" not recognized).
+    PERFORM pg_catalog.now() AT TIME ZONE NEW.time_zone;
     IF NEW.time_column = ANY (NEW.dimension_columns) OR NEW.value_column = ANY (NEW.dimension_columns) THEN
         RAISE EXCEPTION 'metric "%": a dimension column cannot be the time or value column', NEW.name
             USING ERRCODE = '22023';
@@ -174,7 +176,7 @@ $$;
 COMMENT ON FUNCTION anomaly.metrics_check_source() IS
 'Trigger of anomaly.metrics: the writer can read the source (42501), the columns exist (42703) with usable types (42804), filter values are scalars (22023).';
 
-CREATE TRIGGER metrics_check_source BEFORE INSERT OR UPDATE OF source, time_column, value_column, dimension_columns, filter
+CREATE TRIGGER metrics_check_source BEFORE INSERT OR UPDATE OF source, time_column, value_column, dimension_columns, filter, time_zone
     ON anomaly.metrics FOR EACH ROW EXECUTE FUNCTION anomaly.metrics_check_source();
 
 CREATE FUNCTION anomaly.add_metric(name pg_catalog.text,
@@ -189,7 +191,8 @@ CREATE FUNCTION anomaly.add_metric(name pg_catalog.text,
                                    missing_data pg_catalog.text DEFAULT 'ignore',
                                    max_series pg_catalog.int4 DEFAULT 100,
                                    default_rules pg_catalog.bool DEFAULT true,
-                                   description pg_catalog.text DEFAULT NULL)
+                                   description pg_catalog.text DEFAULT NULL,
+                                   time_zone pg_catalog.text DEFAULT NULL)
     RETURNS pg_catalog.int4
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -202,12 +205,14 @@ BEGIN
             USING ERRCODE = '22004';
     END IF;
     INSERT INTO anomaly.metrics (name, source, time_column, value_column, frequency, good_direction,
-                                 dimension_columns, filter, related_metrics, missing_data, max_series, description)
+                                 dimension_columns, filter, related_metrics, missing_data, max_series, description,
+                                 time_zone)
     VALUES (add_metric.name, add_metric.source, add_metric.time_column, add_metric.value_column,
             add_metric.frequency, coalesce(add_metric.good_direction, 'both'),
             coalesce(add_metric.dimension_columns, '{}'), coalesce(add_metric.filter, '{}'),
             coalesce(add_metric.related_metrics, '{}'), coalesce(add_metric.missing_data, 'ignore'),
-            coalesce(add_metric.max_series, 100), add_metric.description)
+            coalesce(add_metric.max_series, 100), add_metric.description,
+            coalesce(add_metric.time_zone, pg_catalog.current_setting('TimeZone')))
     RETURNING id INTO mid;
     IF default_rules THEN
         INSERT INTO anomaly.rules (metric_id, name, method, params, severity, direction, message_template, playbook)
@@ -233,8 +238,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION anomaly.add_metric(pg_catalog.text, pg_catalog.regclass, pg_catalog.name, pg_catalog.name, pg_catalog.interval, pg_catalog.text, pg_catalog.name[], pg_catalog.jsonb, pg_catalog.text[], pg_catalog.text, pg_catalog.int4, pg_catalog.bool, pg_catalog.text) IS
-'Registers a metric read from `source` (a table or view the caller can read) and, unless default_rules => false, its default layered rules: missing data (1), zero day (1, when good_direction = up), deviation (2, mad_zscore 3.5 over 28 periods), level shift (3, 7 vs 28 periods, 20%). Returns the metric id.';
+COMMENT ON FUNCTION anomaly.add_metric(pg_catalog.text, pg_catalog.regclass, pg_catalog.name, pg_catalog.name, pg_catalog.interval, pg_catalog.text, pg_catalog.name[], pg_catalog.jsonb, pg_catalog.text[], pg_catalog.text, pg_catalog.int4, pg_catalog.bool, pg_catalog.text, pg_catalog.text) IS
+'Registers a metric read from `source` (a table or view the caller can read) and, unless default_rules => false, its default layered rules: missing data (1), zero day (1, when good_direction = up), deviation (2, mad_zscore 3.5 over 28 periods), level shift (3, 7 vs 28 periods, 20%). time_zone (default: the session''s) is the zone its dates are read in. Returns the metric id.';
 
 CREATE FUNCTION anomaly.apply_template(metric pg_catalog.text, template pg_catalog.text,
                                        rule_name pg_catalog.text DEFAULT NULL)

@@ -137,6 +137,96 @@ $$;
 COMMENT ON FUNCTION anomaly.series_duplicate_check(pg_catalog.text, pg_catalog.jsonb, pg_catalog.int8, pg_catalog.int8) IS
 'Helper of check_metric: SQLSTATE 22000 when a series has two rows for the same time.';
 
+---------------------------------------------------------------------------
+-- Shared with backtest and tune (60_backtest_tune.sql): the direction of a
+-- hit, the rule's filters, reading a metric's series.
+
+CREATE FUNCTION anomaly.hit_direction(value pg_catalog.float8, expected pg_catalog.float8, score pg_catalog.float8)
+    RETURNS pg_catalog.text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN CASE WHEN value > expected THEN 'up' WHEN value < expected THEN 'down'
+                WHEN score > 0 THEN 'up' ELSE 'down' END;
+
+COMMENT ON FUNCTION anomaly.hit_direction(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
+'Direction of a hit as run_checks records it: up when value > expected, down when below; by the sign of the score when there is no expected value.';
+
+CREATE FUNCTION anomaly.hit_passes(rule_direction pg_catalog.text, min_abs_deviation pg_catalog.float8,
+                                   min_pct_deviation pg_catalog.float8, direction pg_catalog.text,
+                                   value pg_catalog.float8, expected pg_catalog.float8)
+    RETURNS pg_catalog.bool
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN (rule_direction = 'both' OR rule_direction = direction)
+       AND (expected IS NULL
+            OR (abs(value - expected) >= min_abs_deviation
+                AND (expected = 0 OR 100 * abs(value - expected) / abs(expected) >= min_pct_deviation)));
+
+COMMENT ON FUNCTION anomaly.hit_passes(pg_catalog.text, pg_catalog.float8, pg_catalog.float8, pg_catalog.text, pg_catalog.float8, pg_catalog.float8) IS
+'Whether an anomalous point fires its rule, as run_checks decides: the rule''s direction (up/down/both) admits the hit''s direction, and |value - expected| reaches the rule''s minimum absolute and percent deviation (no minimum applies without an expected value).';
+
+-- The points of every series of a metric with read_from <= ts and
+-- ts + frequency <= as_of, as run_checks reads them.
+CREATE FUNCTION anomaly.metric_series(metric_id pg_catalog.int4, read_from pg_catalog.timestamptz,
+                                      as_of pg_catalog.timestamptz)
+    RETURNS TABLE(series pg_catalog.jsonb, ts pg_catalog.timestamptz[], v pg_catalog.float8[])
+    LANGUAGE plpgsql STABLE
+    COST 1000 ROWS 10
+    SET search_path = pg_catalog, pg_temp
+    SET TimeZone = 'UTC'  -- set to the metric's zone inside, restored at exit
+AS $$
+DECLARE
+    m anomaly.metrics;
+    src_type text;
+    series_expr text;
+    where_filter text;
+    reset_filter text := '';
+BEGIN
+    SELECT * INTO m FROM anomaly.metrics AS x WHERE x.id = metric_series.metric_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no metric with id %', metric_id USING ERRCODE = '22023';
+    END IF;
+    -- A date or timestamp time column means local time of the metric's time
+    -- zone, whoever checks (a pg_cron job runs in the server's zone).
+    PERFORM pg_catalog.set_config('TimeZone', m.time_zone, true);
+    IF EXISTS (SELECT FROM anomaly.baseline_resets b WHERE b.metric_id = m.id) THEN
+        reset_filter := ' AND s.ts >= coalesce((SELECT max(b.since) FROM anomaly.baseline_resets b'
+                        ' WHERE b.metric_id = $5 AND b.series = s.series), ''-infinity'')';
+    END IF;
+    SELECT format_type(a.atttypid, a.atttypmod) INTO src_type
+    FROM pg_attribute a WHERE a.attrelid = m.source AND a.attname = m.time_column;
+    series_expr := CASE WHEN m.dimension_columns = '{}' THEN '''{}''::jsonb'
+                        ELSE 'jsonb_build_object(' ||
+                             (SELECT string_agg(format('%L, %I', d, d), ', ' ORDER BY o)
+                              FROM unnest(m.dimension_columns) WITH ORDINALITY AS u(d, o)) || ')' END;
+    SELECT coalesce(string_agg(format(' AND %I = %L', e.key, e.value), '' ORDER BY e.key), '')
+      INTO where_filter FROM jsonb_each_text(m.filter) AS e;
+    RETURN QUERY EXECUTE format($q$
+WITH src AS (
+    SELECT %1$s AS series, (%2$I)::timestamptz AS ts, (%3$I)::float8 AS v
+    FROM %4$s
+    WHERE %2$I >= $1::%5$s AND %2$I <= $2::%5$s%6$s
+), pts AS (
+    SELECT s.series, s.ts, s.v FROM src s
+    WHERE s.ts + $3 <= $4%7$s
+), grp0 AS (
+    SELECT p.series, array_agg(p.ts ORDER BY p.ts) AS ts, array_agg(p.v ORDER BY p.ts) AS v
+    FROM pts p GROUP BY p.series
+    HAVING anomaly.series_duplicate_check($6, p.series, count(*), count(DISTINCT p.ts))
+)
+SELECT g.series, f.filled_times, f.filled_vals
+FROM grp0 g CROSS JOIN LATERAL anomaly.fill_gaps(g.ts, g.v, $3, $7, $8) AS f
+WHERE anomaly.series_cap_check($6, (SELECT count(*) FROM grp0), $9)
+ORDER BY g.series
+$q$, series_expr, m.time_column, m.value_column, m.source::text, src_type, where_filter, reset_filter)
+    USING read_from, as_of - m.frequency, m.frequency, as_of, m.id, m.name, m.missing_data, m.max_fill_gaps,
+          m.max_series;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.metric_series(pg_catalog.int4, pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+'The points of each series of a metric with read_from <= ts and a complete period (ts + frequency <= as_of), read from its source with the caller''s rights exactly as run_checks reads them: filter, dimension columns, accepted new normals, missing-data policy; one row per series with its times and values.';
+
 CREATE FUNCTION anomaly.build_incidents(metric pg_catalog.int4, rebuild_from pg_catalog.timestamptz,
                                         OUT opened pg_catalog.int4, OUT extended pg_catalog.int4,
                                         OUT suppressed pg_catalog.int4, OUT auto_resolved pg_catalog.int4)
@@ -315,6 +405,7 @@ CREATE FUNCTION anomaly.check_metric(metric pg_catalog.text,
                                      OUT auto_resolved pg_catalog.int4)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
+    SET TimeZone = 'UTC'  -- set to the metric's zone inside, restored at exit
 AS $$
 DECLARE
     m anomaly.metrics;
@@ -327,11 +418,6 @@ DECLARE
     reeval_ids int[];
     params jsonb;
     calls text;
-    series_expr text;
-    where_filter text := '';
-    reset_filter text := '';
-    src_type text;
-    read_q text;
     eval_q text;
     s record;
     t timestamptz[];
@@ -356,6 +442,9 @@ BEGIN
     -- Concurrent checks of one metric run one after the other; the state is
     -- read after the lock, so the second sees what the first committed.
     PERFORM pg_advisory_xact_lock(1634627437, m.id);
+    -- Dates, weekdays and event dates in the metric's time zone (the SET
+    -- clause restores the caller's at exit).
+    PERFORM pg_catalog.set_config('TimeZone', m.time_zone, true);
     SELECT x.watermark INTO watermark FROM anomaly.metric_state AS x WHERE x.metric_id = m.id;
 
     points_scored := 0; alerts_opened := 0; alerts_extended := 0; suppressed := 0; auto_resolved := 0;
@@ -382,37 +471,15 @@ BEGIN
     read_from := score_from - 2 * hist;
 
     -- 1. Read: one index-friendly range query on the source, with the
-    --    caller's rights, one row per series.
-    SELECT format_type(a.atttypid, a.atttypmod) INTO src_type
-    FROM pg_attribute a WHERE a.attrelid = m.source AND a.attname = m.time_column;
-    series_expr := CASE WHEN m.dimension_columns = '{}' THEN '''{}''::jsonb'
-                        ELSE 'jsonb_build_object(' ||
-                             (SELECT string_agg(format('%L, %I', d, d), ', ' ORDER BY o)
-                              FROM unnest(m.dimension_columns) WITH ORDINALITY AS u(d, o)) || ')' END;
-    SELECT coalesce(string_agg(format(' AND %I = %L', e.key, e.value), '' ORDER BY e.key), '')
-      INTO where_filter FROM jsonb_each_text(m.filter) AS e;
-    IF EXISTS (SELECT FROM anomaly.baseline_resets b WHERE b.metric_id = m.id) THEN
-        reset_filter := ' AND s.ts >= coalesce((SELECT max(b.since) FROM anomaly.baseline_resets b'
-                        ' WHERE b.metric_id = $3 AND b.series = s.series), ''-infinity'')';
-    END IF;
-    read_q := format('SELECT s.series, array_agg(s.ts ORDER BY s.ts) AS t, array_agg(s.v ORDER BY s.ts) AS v,'
-                     ' count(*) AS n, count(DISTINCT s.ts) AS n_ts, count(*) OVER () AS n_series'
-                     ' FROM (SELECT %1$s AS series, (%2$I)::timestamptz AS ts, (%3$I)::float8 AS v FROM %4$s'
-                     ' WHERE %2$I >= $1::%5$s AND %2$I <= $2::%5$s%6$s) AS s'
-                     ' WHERE s.ts + $4 <= $5%7$s GROUP BY s.series ORDER BY s.series::text',
-                     series_expr, m.time_column, m.value_column, m.source::text, src_type, where_filter, reset_filter);
+    --    caller's rights, one row per series (anomaly.metric_series, which
+    --    backtests use too: duplicates, cap, accepted new normals and the
+    --    missing-data policy applied; dates in the metric's time zone).
     -- 2. Evaluate: every enabled rule on a series, in one statement.
     eval_q := 'SELECT array_agg(ROW(e.rule_id, $5, e.ts, e.value, e.expected, e.lower, e.upper, e.score)::anomaly.rule_hit_candidate)'
               ' FROM (' || calls || ') AS e WHERE e.is_anomaly AND e.ts >= $4';
 
-    FOR s IN EXECUTE read_q USING read_from, hi, m.id, m.frequency, as_of LOOP
-        PERFORM anomaly.series_cap_check(m.name, s.n_series, m.max_series);
-        PERFORM anomaly.series_duplicate_check(m.name, s.series, s.n, s.n_ts);
-        t := s.t; v := s.v;
-        IF m.missing_data <> 'ignore' THEN
-            SELECT f.filled_times, f.filled_vals INTO t, v
-            FROM anomaly.fill_gaps(t, v, m.frequency, m.missing_data, m.max_fill_gaps) AS f;
-        END IF;
+    FOR s IN SELECT * FROM anomaly.metric_series(m.id, read_from, as_of) LOOP
+        t := s.ts; v := s.v;
         EXECUTE eval_q INTO part USING t, v, params, score_from, s.series;
         found_hits := found_hits || coalesce(part, '{}');
         SELECT count(*) INTO n FROM unnest(t) AS x WHERE x >= score_from;
@@ -431,13 +498,8 @@ BEGIN
                CASE WHEN d.dir = m.good_direction THEN 'info' ELSE r.severity END AS severity
         FROM unnest(found_hits) AS c
         JOIN anomaly.rules r ON r.id = c.rule_id
-        CROSS JOIN LATERAL (SELECT CASE WHEN c.value > c.expected THEN 'up'
-                                        WHEN c.value < c.expected THEN 'down'
-                                        WHEN c.score > 0 THEN 'up' ELSE 'down' END AS dir) AS d
-        WHERE (r.direction = 'both' OR r.direction = d.dir)
-          AND (c.expected IS NULL
-               OR (abs(c.value - c.expected) >= r.min_abs_deviation
-                   AND (c.expected = 0 OR 100 * abs(c.value - c.expected) / abs(c.expected) >= r.min_pct_deviation)))
+        CROSS JOIN LATERAL (SELECT anomaly.hit_direction(c.value, c.expected, c.score) AS dir) AS d
+        WHERE anomaly.hit_passes(r.direction, r.min_abs_deviation, r.min_pct_deviation, d.dir, c.value, c.expected)
     ), del AS (
         DELETE FROM anomaly.rule_hits h
         WHERE h.metric_id = m.id AND h.ts >= score_from AND h.ts <= hi AND h.rule_id = ANY (reeval_ids)

@@ -70,87 +70,8 @@ SELECT pg_catalog.pg_extension_config_dump('anomaly.rule_changes', '');
 SELECT pg_catalog.pg_extension_config_dump('anomaly.rule_changes_id_seq', '');
 
 ---------------------------------------------------------------------------
--- Shared pieces: the direction of a hit, the rule's filters, reading a
--- metric's series, grouping hits into incidents.
-
-CREATE FUNCTION anomaly.hit_direction(value pg_catalog.float8, expected pg_catalog.float8, score pg_catalog.float8)
-    RETURNS pg_catalog.text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-    RETURN CASE WHEN value > expected THEN 'up' WHEN value < expected THEN 'down'
-                WHEN score > 0 THEN 'up' ELSE 'down' END;
-
-COMMENT ON FUNCTION anomaly.hit_direction(pg_catalog.float8, pg_catalog.float8, pg_catalog.float8) IS
-'Direction of a hit as run_checks records it: up when value > expected, down when below; by the sign of the score when there is no expected value.';
-
-CREATE FUNCTION anomaly.hit_passes(rule_direction pg_catalog.text, min_abs_deviation pg_catalog.float8,
-                                   min_pct_deviation pg_catalog.float8, direction pg_catalog.text,
-                                   value pg_catalog.float8, expected pg_catalog.float8)
-    RETURNS pg_catalog.bool
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-    RETURN (rule_direction = 'both' OR rule_direction = direction)
-       AND (expected IS NULL
-            OR (abs(value - expected) >= min_abs_deviation
-                AND (expected = 0 OR 100 * abs(value - expected) / abs(expected) >= min_pct_deviation)));
-
-COMMENT ON FUNCTION anomaly.hit_passes(pg_catalog.text, pg_catalog.float8, pg_catalog.float8, pg_catalog.text, pg_catalog.float8, pg_catalog.float8) IS
-'Whether an anomalous point fires its rule, as run_checks decides: the rule''s direction (up/down/both) admits the hit''s direction, and |value - expected| reaches the rule''s minimum absolute and percent deviation (no minimum applies without an expected value).';
-
--- The points of every series of a metric with read_from <= ts and
--- ts + frequency <= as_of, as run_checks reads them.
-CREATE FUNCTION anomaly.metric_series(metric_id pg_catalog.int4, read_from pg_catalog.timestamptz,
-                                      as_of pg_catalog.timestamptz)
-    RETURNS TABLE(series pg_catalog.jsonb, ts pg_catalog.timestamptz[], v pg_catalog.float8[])
-    LANGUAGE plpgsql STABLE
-    COST 1000 ROWS 10
-    SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    m anomaly.metrics;
-    src_type text;
-    series_expr text;
-    where_filter text;
-BEGIN
-    SELECT * INTO m FROM anomaly.metrics AS x WHERE x.id = metric_series.metric_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no metric with id %', metric_id USING ERRCODE = '22023';
-    END IF;
-    SELECT format_type(a.atttypid, a.atttypmod) INTO src_type
-    FROM pg_attribute a WHERE a.attrelid = m.source AND a.attname = m.time_column;
-    series_expr := CASE WHEN m.dimension_columns = '{}' THEN '''{}''::jsonb'
-                        ELSE 'jsonb_build_object(' ||
-                             (SELECT string_agg(format('%L, %I', d, d), ', ' ORDER BY o)
-                              FROM unnest(m.dimension_columns) WITH ORDINALITY AS u(d, o)) || ')' END;
-    SELECT coalesce(string_agg(format(' AND %I = %L', e.key, e.value), '' ORDER BY e.key), '')
-      INTO where_filter FROM jsonb_each_text(m.filter) AS e;
-    RETURN QUERY EXECUTE format($q$
-WITH src AS (
-    SELECT %1$s AS series, (%2$I)::timestamptz AS ts, (%3$I)::float8 AS v
-    FROM %4$s
-    WHERE %2$I >= $1::%5$s AND %2$I <= $2::%5$s%6$s
-), pts AS (
-    SELECT s.series, s.ts, s.v FROM src s
-    WHERE s.ts + $3 <= $4
-      AND s.ts >= coalesce((SELECT max(b.since) FROM anomaly.baseline_resets b
-                            WHERE b.metric_id = $5 AND b.series = s.series), '-infinity')
-), grp0 AS (
-    SELECT p.series, array_agg(p.ts ORDER BY p.ts) AS ts, array_agg(p.v ORDER BY p.ts) AS v
-    FROM pts p GROUP BY p.series
-    HAVING anomaly.series_duplicate_check($6, p.series, count(*), count(DISTINCT p.ts))
-)
-SELECT g.series, f.filled_times, f.filled_vals
-FROM grp0 g CROSS JOIN LATERAL anomaly.fill_gaps(g.ts, g.v, $3, $7, $8) AS f
-WHERE anomaly.series_cap_check($6, (SELECT count(*) FROM grp0), $9)
-ORDER BY g.series
-$q$, series_expr, m.time_column, m.value_column, m.source::text, src_type, where_filter)
-    USING read_from, as_of - m.frequency, m.frequency, as_of, m.id, m.name, m.missing_data, m.max_fill_gaps,
-          m.max_series;
-END;
-$$;
-
-COMMENT ON FUNCTION anomaly.metric_series(pg_catalog.int4, pg_catalog.timestamptz, pg_catalog.timestamptz) IS
-'The points of each series of a metric with read_from <= ts and a complete period (ts + frequency <= as_of), read from its source with the caller''s rights exactly as run_checks reads them: filter, dimension columns, accepted new normals, missing-data policy; one row per series with its times and values.';
+-- Shared pieces (hit_direction, hit_passes and metric_series, which run_checks
+-- uses too, are in 54_run_checks.sql): grouping hits into incidents.
 
 -- Incidents of one series: hit points (hit[i]) closer than max_gap form one
 -- incident; a change of event starts a new one. Returns array positions.
@@ -187,6 +108,7 @@ CREATE FUNCTION anomaly.rule_points(rule_id pg_catalog.int4, from_ts pg_catalog.
     LANGUAGE plpgsql STABLE
     COST 10000 ROWS 1000
     SET search_path = pg_catalog, pg_temp
+    SET TimeZone = 'UTC'  -- set to the metric's zone inside, restored at exit
 AS $$
 DECLARE
     r anomaly.rules;
@@ -195,6 +117,9 @@ DECLARE
 BEGIN
     SELECT * INTO r FROM anomaly.rules AS x WHERE x.id = rule_points.rule_id;
     SELECT * INTO m FROM anomaly.metrics AS x WHERE x.id = r.metric_id;
+    -- Dates, weekdays and event dates in the metric's time zone, as
+    -- run_checks reads them (the SET clause restores the session's at exit).
+    PERFORM pg_catalog.set_config('TimeZone', m.time_zone, true);
     SELECT rm.evaluator::oid::regproc INTO fn FROM anomaly.rule_methods rm WHERE rm.method = r.method;
     RETURN QUERY EXECUTE format($q$
 SELECT g.series, e.ts, e.value, e.expected, e.lower, e.upper, e.score, e.is_anomaly, d.dir,
