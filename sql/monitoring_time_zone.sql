@@ -1,4 +1,5 @@
 -- A metric's dates are read in its own time zone, whoever checks it: a
+set VERBOSITY terse
 -- pg_cron job runs in the server's zone, an analyst in hers, and both must
 -- see the same days and raise the same alerts.
 CREATE SCHEMA tz_shop;

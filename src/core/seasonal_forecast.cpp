@@ -23,6 +23,8 @@ constexpr int kFinalIterations = 12;
 // kOutlierLevel quantile of the recent absolute errors is fitted with the
 // Huber weight kOutlierScale·q/|error| < 1, so a spike barely moves later
 // forecasts. Decided when the value arrives, from earlier rows only: causal.
+// Rows inside a known event are exempt (full weight; their errors are kept out
+// of the interval and the local level).
 constexpr double kOutlierLevel = 0.9;
 constexpr double kOutlierScale = 2.0;
 
@@ -122,6 +124,12 @@ public:
     }
 
     bool usable(double v) const { return std::isfinite(v) && (!log_scale_ || v > 0); }
+    // Whether the row whose features are in x_ (nonzero prefix) falls in an event.
+    bool in_event(std::size_t prefix) const {
+        for (std::size_t j = design_->events_begin(); j < design_->grid_begin() && j < prefix; ++j)
+            if (x_[j] != 0.0) return true;
+        return false;
+    }
     double fit_scale(double v) const { return log_scale_ ? std::log(v) : v; }
 
     // Runs the pass; writes each row's point to out (when not null).
@@ -143,7 +151,10 @@ public:
             if (!usable(v)) continue;
             const double y = fit_scale(v);
             double weight = 1.0;
-            if (!std::isnan(forecast)) {
+            // A row inside a known event is expected to differ: its event term
+            // must learn from it at full weight, and its error says nothing
+            // about the noise of ordinary days (interval, local level).
+            if (!std::isnan(forecast) && !in_event(prefix)) {
                 const double e = y - forecast;
                 const double scale = errors_.half_width(kOutlierLevel);
                 double clipped = e;

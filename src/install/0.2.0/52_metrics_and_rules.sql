@@ -36,19 +36,20 @@ CREATE TRIGGER rule_methods_check BEFORE INSERT OR UPDATE ON anomaly.rule_method
 
 -- Runtime parameters run_checks adds to a rule's params before each call.
 CREATE FUNCTION anomaly.runtime_params(frequency pg_catalog.interval, good_direction pg_catalog.text,
-                                       as_of pg_catalog.timestamptz, since pg_catalog.timestamptz)
+                                       as_of pg_catalog.timestamptz, since pg_catalog.timestamptz,
+                                       metric pg_catalog.text DEFAULT NULL)
     RETURNS pg_catalog.jsonb
     LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     RETURN jsonb_strip_nulls(jsonb_build_object('frequency', frequency::text, 'good_direction', good_direction,
-                                                'as_of', as_of, 'from', since));
+                                                'as_of', as_of, 'from', since, 'metric', metric));
 END;
 $$;
 
-COMMENT ON FUNCTION anomaly.runtime_params(pg_catalog.interval, pg_catalog.text, pg_catalog.timestamptz, pg_catalog.timestamptz) IS
-'The runtime keys run_checks adds to a rule''s params: {"frequency", "good_direction", "as_of", "from"}; use it to call an evaluator the way run_checks does.';
+COMMENT ON FUNCTION anomaly.runtime_params(pg_catalog.interval, pg_catalog.text, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.text) IS
+'The runtime keys run_checks adds to a rule''s params: {"frequency", "good_direction", "as_of", "from", "metric"} (metric: its name, so that a method can use the metric''s known events); use it to call an evaluator the way run_checks does.';
 
 CREATE FUNCTION anomaly.rules_validate()
     RETURNS trigger
@@ -91,7 +92,7 @@ BEGIN
     -- The evaluator validates the values (SQLSTATE 22023 with its message).
     EXECUTE format('SELECT count(*) FROM %s($1, $2, $3)', m.evaluator::oid::regproc)
         USING '{}'::timestamptz[], '{}'::float8[],
-              NEW.params || anomaly.runtime_params(met.frequency, met.good_direction, now(), NULL);
+              NEW.params || anomaly.runtime_params(met.frequency, met.good_direction, now(), NULL, met.name);
     NEW.params := jsonb_strip_nulls(NEW.params);
     EXECUTE format('SELECT (%s)::interval, (%s)::interval FROM (SELECT $1::jsonb AS params, $2::interval AS frequency) AS a',
                    m.history, m.warmup)

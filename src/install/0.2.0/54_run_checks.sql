@@ -454,7 +454,7 @@ BEGIN
 
     SELECT array_agg(x.id ORDER BY x.id),
            array_agg(x.id ORDER BY x.id) FILTER (WHERE NOT x.arrival_based),
-           jsonb_agg(x.params || anomaly.runtime_params(m.frequency, m.good_direction, as_of, score_from) ORDER BY x.id),
+           jsonb_agg(x.params || anomaly.runtime_params(m.frequency, m.good_direction, as_of, score_from, m.name) ORDER BY x.id),
            string_agg(format('SELECT %s AS rule_id, x.* FROM %s($1, $2, $3 -> %s) AS x', x.id, x.fn, x.k),
                       ' UNION ALL ' ORDER BY x.id),
            coalesce(max(x.history), '0')

@@ -133,7 +133,7 @@ WHERE e.ts >= $11
 ORDER BY g.series, e.ts
 $q$, fn)
     USING m.id, from_ts - 2 * coalesce(r.history, '0'), to_ts,
-          r.params || anomaly.runtime_params(m.frequency, m.good_direction, to_ts, from_ts),
+          r.params || anomaly.runtime_params(m.frequency, m.good_direction, to_ts, from_ts, m.name),
           r.direction, r.min_abs_deviation, r.min_pct_deviation, m.good_direction, r.severity, m.name, from_ts;
 END;
 $$;

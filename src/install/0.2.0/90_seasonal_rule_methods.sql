@@ -55,8 +55,8 @@ CREATE FUNCTION anomaly.rule_seasonal_forecast(times pg_catalog.timestamptz[], v
 AS $$
 #variable_conflict use_column
 DECLARE
-    thr float8 := anomaly.rule_param(params, 'seasonal_forecast', 'threshold', 1, 0, 1e6);
-    width float8 := anomaly.rule_param(params, 'seasonal_forecast', 'interval_width', 0.99, 0.5, 0.9999);
+    thr float8 := anomaly.rule_param(params, 'seasonal_forecast', 'threshold', 2, 0, 1e6);
+    width float8 := anomaly.rule_param(params, 'seasonal_forecast', 'interval_width', 0.9, 0.5, 0.9999);
     hp int := anomaly.rule_param(params, 'seasonal_forecast', 'history_periods', 365, 14, 100000, true);
     opts jsonb := anomaly.rule_options(params, 'seasonal_forecast');
     since timestamptz := anomaly.rule_from(params);
@@ -68,6 +68,19 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     opts := opts || jsonb_build_object('interval_width', width);
+    -- The metric's known events (run_checks passes its name) are regressors
+    -- of the model, so that last year's Christmas tells what this year's
+    -- does; events limited to some dimension values are left out (the model
+    -- does not know the series). Events given in the options win.
+    IF params ? 'metric' AND NOT opts ? 'events' AND cardinality(times) > 0 THEN
+        opts := opts || jsonb_build_object('events', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('name', o.name, 'start', lower(o.during), 'end', upper(o.during))
+                             ORDER BY lower(o.during), o.name)
+            FROM anomaly.event_occurrences(times[1], times[cardinality(times)]) AS o
+            WHERE (o.affected_metrics = '{}' OR params ->> 'metric' = ANY (o.affected_metrics))
+              AND coalesce(o.dimension_filter, '{}') = '{}'
+              AND NOT upper_inf(o.during) AND NOT lower_inf(o.during) AND NOT upper(o.during) <= lower(o.during)), '[]'));
+    END IF;
     -- The options are checked even when there is nothing to score (that is
     -- how a rule is validated when it is written): the window function reads
     -- them on its first row.
@@ -75,7 +88,8 @@ BEGIN
     IF freq IS NULL THEN
         -- Called directly, without a frequency: one causal pass over the arrays.
         RETURN QUERY
-        SELECT s.t, s.v, (s.f).yhat, (s.f).yhat_lower, (s.f).yhat_upper, (s.f).score, abs((s.f).score) > thr
+        SELECT s.t, s.v, (s.f).yhat, (s.f).yhat - thr * ((s.f).yhat - (s.f).yhat_lower),
+           (s.f).yhat + thr * ((s.f).yhat_upper - (s.f).yhat), (s.f).score, abs((s.f).score) > thr
         FROM (SELECT u.t, u.v, anomaly.seasonal_forecast(u.t, u.v, opts) OVER (ORDER BY u.t) AS f
               FROM unnest(times, vals) AS u(t, v)) AS s
         WHERE s.t >= since
@@ -83,11 +97,15 @@ BEGIN
         RETURN;
     END IF;
     -- From run_checks (frequency given): each block of 28 periods is
-    -- forecast from the history_periods before its start.
+    -- forecast from the history_periods before its start. The range is the
+    -- alert boundary: yhat +/- threshold half-widths of the interval (a 90 %
+    -- interval from the last 100 one-step errors is steady; a 99 % one would
+    -- be set by the single largest of them).
     RETURN QUERY
     WITH p AS (SELECT u.t, u.v FROM unnest(times, vals) AS u(t, v)),
          b AS (SELECT DISTINCT anomaly.rule_block_start(p.t, 28 * freq) AS b0 FROM p WHERE p.t >= since)
-    SELECT s.t, s.v, (s.f).yhat, (s.f).yhat_lower, (s.f).yhat_upper, (s.f).score, abs((s.f).score) > thr
+    SELECT s.t, s.v, (s.f).yhat, (s.f).yhat - thr * ((s.f).yhat - (s.f).yhat_lower),
+           (s.f).yhat + thr * ((s.f).yhat_upper - (s.f).yhat), (s.f).score, abs((s.f).score) > thr
     FROM (SELECT b.b0, p.t, p.v, anomaly.seasonal_forecast(p.t, p.v, opts) OVER (PARTITION BY b.b0 ORDER BY p.t) AS f
           FROM b JOIN p ON p.t >= b.b0 - hp * freq AND p.t < b.b0 + 28 * freq) AS s
     WHERE s.t >= s.b0 AND s.t >= since
@@ -96,18 +114,18 @@ END;
 $$;
 
 COMMENT ON FUNCTION anomaly.rule_seasonal_forecast(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
-'Rule method seasonal_forecast (layer 2): anomaly.seasonal_forecast of each point from the points before it (Prophet-class: trend with changepoints, weekly and yearly seasonality); expected = yhat, range = its interval of width interval_width (default 0.99); anomaly when |score| > threshold (default 1: outside the interval). params {"threshold": 1, "interval_width": 0.99, "history_periods": 365, "options": {...seasonal_forecast options except interval_width}}; NULL expected/score while fewer than about 25 values precede a point. With the runtime key frequency (run_checks), points are scored in fixed blocks of 28 periods aligned on the Unix epoch, each forecast from the history_periods before its block, so a score never depends on where a check started reading; without it, one causal pass over the arrays.';
+'Rule method seasonal_forecast (layer 2): anomaly.seasonal_forecast of each point from the points before it (Prophet-class: trend with changepoints, weekly and yearly seasonality); expected = yhat, range = yhat +/- threshold times the half-widths of its interval_width interval (defaults 2 and 0.9: about 3.3 sigma for normal errors); anomaly when |score| > threshold (outside the range). params {"threshold": 2, "interval_width": 0.9, "history_periods": 365, "options": {...seasonal_forecast options except interval_width}}; with the runtime key metric (run_checks), the metric''s known events (anomaly.expected_events without a dimension filter) are the model''s events unless options name their own; NULL expected/score while fewer than about 25 values precede a point. With the runtime key frequency (run_checks), points are scored in fixed blocks of 28 periods aligned on the Unix epoch, each forecast from the history_periods before its block, so a score never depends on where a check started reading; without it, one causal pass over the arrays.';
 
 INSERT INTO anomaly.rule_methods (method, layer, evaluator, param_defaults, history, warmup, arrival_based,
                                   description, formula, false_positive_rate, builtin) VALUES
 ('seasonal_forecast', 2,
  'anomaly.rule_seasonal_forecast(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
- '{"threshold": 1, "interval_width": 0.99, "history_periods": 365, "options": {}}',
+ '{"threshold": 2, "interval_width": 0.9, "history_periods": 365, "options": {}}',
  '((params->>''history_periods'')::int + 28) * frequency',
  '(coalesce((params->''options''->>''min_history'')::int, 14) + 10) * frequency', false,
- 'Outside the interval of a seasonal forecast (trend with changepoints, weekly and yearly seasonality, known events) made from the points before it: weekend dips, month-end peaks and Christmas are expected, not anomalies.',
- 'yhat = trend + weekly + yearly + events (one step ahead); score = (value - yhat) / half-width of the interval_width interval; |score| > threshold',
- 'about 1 point in 100 at interval_width 0.99 on well-behaved data (the interval is calibrated on the last 100 one-step errors)',
+ 'Outside the interval of a seasonal forecast (trend with changepoints, weekly and yearly seasonality, the metric''s known events as regressors) made from the points before it: weekend dips, month-end peaks and Christmas are expected, not anomalies.',
+ 'yhat = trend + weekly + yearly + events (one step ahead); score = (value - yhat) / half-width of the interval_width interval (calibrated on the last 100 one-step errors); |score| > threshold',
+ 'about 1 point in 1,000 at the defaults (threshold 2 x the 90 % half-width) when errors are normal',
  true);
 
 -- Its score does not depend on the threshold: anomaly.tune may move it.
