@@ -1,7 +1,7 @@
 -- A metric's dates are read in its own time zone, whoever checks it: a
-set VERBOSITY terse
 -- pg_cron job runs in the server's zone, an analyst in hers, and both must
 -- see the same days and raise the same alerts.
+\set VERBOSITY terse
 CREATE SCHEMA tz_shop;
 CREATE TABLE tz_shop.daily AS
 SELECT date '2026-01-01' + d AS day,
