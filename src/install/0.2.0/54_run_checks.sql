@@ -139,12 +139,13 @@ COMMENT ON FUNCTION anomaly.series_duplicate_check(pg_catalog.text, pg_catalog.j
 
 ---------------------------------------------------------------------------
 -- Shared with backtest and tune (60_backtest_tune.sql): the direction of a
--- hit, the rule's filters, reading a metric's series.
+-- hit, the rule's filters, reading a metric's series. hit_direction and
+-- hit_passes have SQL-standard bodies, bound when created (no search_path
+-- lookup at run time), and no SET clause, so that the planner inlines them.
 
 CREATE FUNCTION anomaly.hit_direction(value pg_catalog.float8, expected pg_catalog.float8, score pg_catalog.float8)
     RETURNS pg_catalog.text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
     RETURN CASE WHEN value > expected THEN 'up' WHEN value < expected THEN 'down'
                 WHEN score > 0 THEN 'up' ELSE 'down' END;
 
@@ -156,7 +157,6 @@ CREATE FUNCTION anomaly.hit_passes(rule_direction pg_catalog.text, min_abs_devia
                                    value pg_catalog.float8, expected pg_catalog.float8)
     RETURNS pg_catalog.bool
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
     RETURN (rule_direction = 'both' OR rule_direction = direction)
        AND (expected IS NULL
             OR (abs(value - expected) >= min_abs_deviation
@@ -167,31 +167,29 @@ COMMENT ON FUNCTION anomaly.hit_passes(pg_catalog.text, pg_catalog.float8, pg_ca
 
 -- The points of every series of a metric with read_from <= ts and
 -- ts + frequency <= as_of, as run_checks reads them.
-CREATE FUNCTION anomaly.metric_series(metric_id pg_catalog.int4, read_from pg_catalog.timestamptz,
-                                      as_of pg_catalog.timestamptz)
-    RETURNS TABLE(series pg_catalog.jsonb, ts pg_catalog.timestamptz[], v pg_catalog.float8[])
+-- The read of a metric's series, as SQL text: the one query run_checks and
+-- the backtests execute (with the parameters below), so that both read the
+-- same points the same way.
+CREATE FUNCTION anomaly.metric_read_sql(m anomaly.metrics)
+    RETURNS pg_catalog.text
     LANGUAGE plpgsql STABLE
-    COST 1000 ROWS 10
     SET search_path = pg_catalog, pg_temp
-    SET TimeZone = 'UTC'  -- set to the metric's zone inside, restored at exit
 AS $$
 DECLARE
-    m anomaly.metrics;
     src_type text;
     series_expr text;
     where_filter text;
     reset_filter text := '';
+    fill text := 'g.ts, g.v';
+    fill_join text := '';
 BEGIN
-    SELECT * INTO m FROM anomaly.metrics AS x WHERE x.id = metric_series.metric_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no metric with id %', metric_id USING ERRCODE = '22023';
-    END IF;
-    -- A date or timestamp time column means local time of the metric's time
-    -- zone, whoever checks (a pg_cron job runs in the server's zone).
-    PERFORM pg_catalog.set_config('TimeZone', m.time_zone, true);
     IF EXISTS (SELECT FROM anomaly.baseline_resets b WHERE b.metric_id = m.id) THEN
         reset_filter := ' AND s.ts >= coalesce((SELECT max(b.since) FROM anomaly.baseline_resets b'
                         ' WHERE b.metric_id = $5 AND b.series = s.series), ''-infinity'')';
+    END IF;
+    IF m.missing_data <> 'ignore' THEN
+        fill := 'f.filled_times AS ts, f.filled_vals AS v';
+        fill_join := ' CROSS JOIN LATERAL anomaly.fill_gaps(g.ts, g.v, $3, $7, $8) AS f';
     END IF;
     SELECT format_type(a.atttypid, a.atttypmod) INTO src_type
     FROM pg_attribute a WHERE a.attrelid = m.source AND a.attname = m.time_column;
@@ -201,31 +199,47 @@ BEGIN
                               FROM unnest(m.dimension_columns) WITH ORDINALITY AS u(d, o)) || ')' END;
     SELECT coalesce(string_agg(format(' AND %I = %L', e.key, e.value), '' ORDER BY e.key), '')
       INTO where_filter FROM jsonb_each_text(m.filter) AS e;
-    RETURN QUERY EXECUTE format($q$
-WITH src AS (
-    SELECT %1$s AS series, (%2$I)::timestamptz AS ts, (%3$I)::float8 AS v
-    FROM %4$s
-    WHERE %2$I >= $1::%5$s AND %2$I <= $2::%5$s%6$s
-), pts AS (
-    SELECT s.series, s.ts, s.v FROM src s
-    WHERE s.ts + $3 <= $4%7$s
-), grp0 AS (
-    SELECT p.series, array_agg(p.ts ORDER BY p.ts) AS ts, array_agg(p.v ORDER BY p.ts) AS v
-    FROM pts p GROUP BY p.series
-    HAVING anomaly.series_duplicate_check($6, p.series, count(*), count(DISTINCT p.ts))
-)
-SELECT g.series, f.filled_times, f.filled_vals
-FROM grp0 g CROSS JOIN LATERAL anomaly.fill_gaps(g.ts, g.v, $3, $7, $8) AS f
-WHERE anomaly.series_cap_check($6, (SELECT count(*) FROM grp0), $9)
+    RETURN format($q$
+SELECT g.series, %8$s
+FROM (SELECT s.series, array_agg(s.ts ORDER BY s.ts) AS ts, array_agg(s.v ORDER BY s.ts) AS v,
+             count(*) AS n, count(DISTINCT s.ts) AS n_ts, count(*) OVER () AS n_series
+      FROM (SELECT %1$s AS series, (%2$I)::timestamptz AS ts, (%3$I)::float8 AS v
+            FROM %4$s
+            WHERE %2$I >= $1::%5$s AND %2$I <= $2::%5$s%6$s) AS s
+      WHERE s.ts + $3 <= $4%7$s
+      GROUP BY s.series) AS g%9$s
+WHERE anomaly.series_duplicate_check($6, g.series, g.n, g.n_ts) AND anomaly.series_cap_check($6, g.n_series, $9)
 ORDER BY g.series
-$q$, series_expr, m.time_column, m.value_column, m.source::text, src_type, where_filter, reset_filter)
+$q$, series_expr, m.time_column, m.value_column, m.source::text, src_type, where_filter, reset_filter, fill,
+       fill_join);
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.metric_read_sql(anomaly.metrics) IS
+'The query that reads the series of metric m from its source (filter, dimension columns, accepted new normals, duplicate check, series cap, missing-data policy), one row per series (series, ts[], v[]); parameters: $1 read_from, $2 as_of - frequency, $3 frequency, $4 as_of, $5 id, $6 name, $7 missing_data, $8 max_fill_gaps, $9 max_series. Shared by check_metric and metric_series.';
+
+CREATE FUNCTION anomaly.metric_series(metric_id pg_catalog.int4, read_from pg_catalog.timestamptz,
+                                      as_of pg_catalog.timestamptz)
+    RETURNS TABLE(series pg_catalog.jsonb, ts pg_catalog.timestamptz[], v pg_catalog.float8[])
+    LANGUAGE plpgsql STABLE
+    COST 1000 ROWS 10
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m anomaly.metrics;
+BEGIN
+    SELECT * INTO m FROM anomaly.metrics AS x WHERE x.id = metric_series.metric_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no metric with id %', metric_id USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY EXECUTE anomaly.metric_read_sql(m)
     USING read_from, as_of - m.frequency, m.frequency, as_of, m.id, m.name, m.missing_data, m.max_fill_gaps,
           m.max_series;
 END;
 $$;
 
 COMMENT ON FUNCTION anomaly.metric_series(pg_catalog.int4, pg_catalog.timestamptz, pg_catalog.timestamptz) IS
-'The points of each series of a metric with read_from <= ts and a complete period (ts + frequency <= as_of), read from its source with the caller''s rights exactly as run_checks reads them: filter, dimension columns, accepted new normals, missing-data policy; one row per series with its times and values.';
+'The points of each series of a metric with read_from <= ts and a complete period (ts + frequency <= as_of), read from its source with the caller''s rights exactly as run_checks reads them (anomaly.metric_read_sql): filter, dimension columns, accepted new normals, missing-data policy; one row per series with its times and values. A date or timestamp time column is read in the session''s TimeZone: callers (check_metric, rule_points) set the metric''s time_zone first.';
 
 CREATE FUNCTION anomaly.build_incidents(metric pg_catalog.int4, rebuild_from pg_catalog.timestamptz,
                                         OUT opened pg_catalog.int4, OUT extended pg_catalog.int4,
@@ -405,7 +419,6 @@ CREATE FUNCTION anomaly.check_metric(metric pg_catalog.text,
                                      OUT auto_resolved pg_catalog.int4)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
-    SET TimeZone = 'UTC'  -- set to the metric's zone inside, restored at exit
 AS $$
 DECLARE
     m anomaly.metrics;
@@ -431,6 +444,7 @@ DECLARE
     newest timestamptz;
     changed int;
     n int;
+    caller_zone text;
 BEGIN
     IF metric IS NULL OR as_of IS NULL THEN
         RAISE EXCEPTION 'check_metric: metric and as_of must not be NULL' USING ERRCODE = '22004';
@@ -442,9 +456,6 @@ BEGIN
     -- Concurrent checks of one metric run one after the other; the state is
     -- read after the lock, so the second sees what the first committed.
     PERFORM pg_advisory_xact_lock(1634627437, m.id);
-    -- Dates, weekdays and event dates in the metric's time zone (the SET
-    -- clause restores the caller's at exit).
-    PERFORM pg_catalog.set_config('TimeZone', m.time_zone, true);
     SELECT x.watermark INTO watermark FROM anomaly.metric_state AS x WHERE x.metric_id = m.id;
 
     points_scored := 0; alerts_opened := 0; alerts_extended := 0; suppressed := 0; auto_resolved := 0;
@@ -469,16 +480,24 @@ BEGIN
     -- History before the scoring window: twice what the rules need, a margin
     -- for missing periods.
     read_from := score_from - 2 * hist;
+    -- Dates, weekdays and event dates in the metric's time zone, whoever
+    -- checks (a pg_cron job runs in the server's zone); the caller's zone is
+    -- restored below (an error rolls the setting back with the transaction).
+    caller_zone := pg_catalog.current_setting('TimeZone');
+    IF caller_zone <> m.time_zone THEN
+        PERFORM pg_catalog.set_config('TimeZone', m.time_zone, true);
+    END IF;
 
     -- 1. Read: one index-friendly range query on the source, with the
-    --    caller's rights, one row per series (anomaly.metric_series, which
+    --    caller's rights, one row per series (anomaly.metric_read_sql, which
     --    backtests use too: duplicates, cap, accepted new normals and the
     --    missing-data policy applied; dates in the metric's time zone).
     -- 2. Evaluate: every enabled rule on a series, in one statement.
     eval_q := 'SELECT array_agg(ROW(e.rule_id, $5, e.ts, e.value, e.expected, e.lower, e.upper, e.score)::anomaly.rule_hit_candidate)'
               ' FROM (' || calls || ') AS e WHERE e.is_anomaly AND e.ts >= $4';
 
-    FOR s IN SELECT * FROM anomaly.metric_series(m.id, read_from, as_of) LOOP
+    FOR s IN EXECUTE anomaly.metric_read_sql(m)
+             USING read_from, hi, m.frequency, as_of, m.id, m.name, m.missing_data, m.max_fill_gaps, m.max_series LOOP
         t := s.ts; v := s.v;
         EXECUTE eval_q INTO part USING t, v, params, score_from, s.series;
         found_hits := found_hits || coalesce(part, '{}');
@@ -550,6 +569,9 @@ BEGIN
     ON CONFLICT (metric_id) DO UPDATE
        SET watermark = greatest(x.watermark, EXCLUDED.watermark), last_as_of = EXCLUDED.last_as_of,
            last_run_at = EXCLUDED.last_run_at, last_error = NULL, last_error_at = NULL;
+    IF caller_zone <> m.time_zone THEN
+        PERFORM pg_catalog.set_config('TimeZone', caller_zone, true);
+    END IF;
 END;
 $$;
 

@@ -108,17 +108,18 @@ CREATE FUNCTION anomaly.rule_points(rule_id pg_catalog.int4, from_ts pg_catalog.
     LANGUAGE plpgsql STABLE
     COST 10000 ROWS 1000
     SET search_path = pg_catalog, pg_temp
-    SET TimeZone = 'UTC'  -- set to the metric's zone inside, restored at exit
 AS $$
 DECLARE
     r anomaly.rules;
     m anomaly.metrics;
     fn regproc;
+    caller_zone text;
 BEGIN
     SELECT * INTO r FROM anomaly.rules AS x WHERE x.id = rule_points.rule_id;
     SELECT * INTO m FROM anomaly.metrics AS x WHERE x.id = r.metric_id;
     -- Dates, weekdays and event dates in the metric's time zone, as
-    -- run_checks reads them (the SET clause restores the session's at exit).
+    -- run_checks reads them; the caller's zone is restored below.
+    caller_zone := pg_catalog.current_setting('TimeZone');
     PERFORM pg_catalog.set_config('TimeZone', m.time_zone, true);
     SELECT rm.evaluator::oid::regproc INTO fn FROM anomaly.rule_methods rm WHERE rm.method = r.method;
     RETURN QUERY EXECUTE format($q$
@@ -135,6 +136,7 @@ $q$, fn)
     USING m.id, from_ts - 2 * coalesce(r.history, '0'), to_ts,
           r.params || anomaly.runtime_params(m.frequency, m.good_direction, to_ts, from_ts, m.name),
           r.direction, r.min_abs_deviation, r.min_pct_deviation, m.good_direction, r.severity, m.name, from_ts;
+    PERFORM pg_catalog.set_config('TimeZone', caller_zone, true);
 END;
 $$;
 
