@@ -10,35 +10,12 @@ days=${BENCH_DAYS:-1000}
 
 echo "== mad_zscore: throw-away cluster, table t: $metrics metrics x $days days"
 bench_cluster "${BENCH_PORT:-54331}"
-pgc_psql -q -v metrics="$metrics" -v days="$days" <<'SQL'
-SELECT setseed(0.4242) \g /dev/null
--- Per metric: a level spread over four orders of magnitude, a noise level, a
--- weekend factor and a trend.
-CREATE TEMP TABLE params AS
-SELECT g AS metric, exp(1 + 8 * random()) AS level, 0.02 + 0.2 * random() AS noise,
-       0.5 + 0.6 * random() AS weekend, 0.001 * (random() - 0.3) AS trend
-FROM generate_series(1, :metrics) AS g;
--- Per row: multiplicative log-normal noise (Box-Muller), rare spikes and
--- outages, rare missing values (NULL); values rounded to cents, so small
--- metrics have ties. Rows arrive day by day, as an ingestion job writes them.
-CREATE TABLE t (metric int NOT NULL, day date NOT NULL, value float8);
-INSERT INTO t
-SELECT p.metric, date '2022-01-01' + d,
-       CASE WHEN random() < 0.005 THEN NULL
-            ELSE round((p.level * (1 + p.trend * d)
-                        * CASE WHEN extract(isodow FROM date '2022-01-01' + d) >= 6 THEN p.weekend ELSE 1 END
-                        * exp(p.noise * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))
-                        * CASE WHEN random() < 0.003 THEN 3 WHEN random() < 0.003 THEN 0.2 ELSE 1 END
-                       )::numeric, 2)::float8
-       END
-FROM generate_series(0, :days - 1) AS d CROSS JOIN params p
-ORDER BY d, p.metric;
-VACUUM ANALYZE t;
-SQL
+pgc_psql -q -v metrics="$metrics" -v days="$days" -v seed=0.4242 -v start=2022-01-01 -v null_share=0.005 \
+  -f "$bench_root/bench/lib/metric_table.sql" -c "CREATE VIEW t AS SELECT * FROM bench.daily"
 BENCH_ROWS=$(pgc_psql -Atq -c "SELECT count(*) FROM t")
 export BENCH_ROWS
 pgc_psql -Atq -c "SELECT 'rows: ' || count(*) || ', NULL values: ' || count(*) FILTER (WHERE value IS NULL)
-                         || ', table size: ' || pg_size_pretty(pg_table_size('t')) FROM t"
+                         || ', table size: ' || pg_size_pretty(pg_table_size('bench.daily')) FROM t"
 
 w='WINDOW w AS (PARTITION BY metric ORDER BY day)'
 labels=(

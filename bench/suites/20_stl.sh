@@ -35,25 +35,10 @@ SELECT s AS id, kind, period,
 FROM (VALUES ('daily', 7, 730), ('hourly', 24, 2016)) AS k(kind, period, n),
      generate_series(1, :series) AS s, LATERAL generate_series(0, n - 1) AS t
 GROUP BY s, kind, period;
-CREATE TABLE params AS
-SELECT g AS metric, exp(1 + 8 * random()) AS level, 0.02 + 0.2 * random() AS noise,
-       0.5 + 0.6 * random() AS weekend, 0.001 * (random() - 0.3) AS trend
-FROM generate_series(1, :metrics) AS g;
-CREATE TABLE t (metric int NOT NULL, day date NOT NULL, value float8);
-INSERT INTO t
-SELECT p.metric, date '2022-01-01' + d,
-       CASE WHEN random() < 0.005 THEN NULL
-            ELSE round((p.level * (1 + p.trend * d)
-                        * CASE WHEN extract(isodow FROM date '2022-01-01' + d) >= 6 THEN p.weekend ELSE 1 END
-                        * exp(p.noise * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))
-                        * CASE WHEN random() < 0.003 THEN 3 WHEN random() < 0.003 THEN 0.2 ELSE 1 END
-                       )::numeric, 2)::float8
-       END
-FROM generate_series(0, :days - 1) AS d CROSS JOIN params p
-ORDER BY d, p.metric;
-VACUUM ANALYZE t;
 VACUUM ANALYZE stl_series;
 SQL
+pgc_psql -q -v metrics="$metrics" -v days="$days" -v seed=0.2025 -v start=2022-01-01 -v null_share=0.005 \
+  -f "$bench_root/bench/lib/metric_table.sql" -c "CREATE VIEW t AS SELECT * FROM bench.daily"
 
 # ---- 1. stl_decompose against statsmodels --------------------------------
 decompose=(

@@ -36,28 +36,10 @@ fi
 # run is as of the end of its last day, the incremental run one day later,
 # after one new day per metric (run_checks never scores an incomplete day).
 gen_s=$(date +%s)
-pgc_psql -q -v metrics="$metrics" -v days="$days" -v layout="$layout" <<'SQL'
+pgc_psql -q -v metrics="$metrics" -v days="$days" -v layout="$layout" -v seed=0.2026 -v start=2023-01-01 \
+  -v null_share=0 -v bench_lib="$bench_root/bench/lib" <<'SQL'
 SET client_min_messages = warning;
-SELECT setseed(0.2026) \g /dev/null
--- Per metric: a level over four orders of magnitude, noise, a weekend factor,
--- a trend; per row: log-normal noise, rare spikes and drops (0.3 % each).
-CREATE TABLE bench.params AS
-SELECT g AS metric, exp(1 + 8 * random()) AS level, 0.02 + 0.2 * random() AS noise,
-       0.5 + 0.6 * random() AS weekend, 0.001 * (random() - 0.3) AS trend
-FROM generate_series(1, :metrics) AS g;
-CREATE FUNCTION bench.value(p bench.params, d int, day date) RETURNS float8
-LANGUAGE sql VOLATILE
-RETURN round((p.level * (1 + p.trend * d)
-              * CASE WHEN extract(isodow FROM day) >= 6 THEN p.weekend ELSE 1 END
-              * exp(p.noise * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))
-              * CASE WHEN random() < 0.003 THEN 3 WHEN random() < 0.003 THEN 0.2 ELSE 1 END)::numeric, 2)::float8;
-CREATE TABLE bench.daily (metric int NOT NULL, day date NOT NULL, value float8, PRIMARY KEY (metric, day));
--- Rows arrive day by day, as an ingestion job writes them.
-INSERT INTO bench.daily
-SELECT p.metric, date '2023-01-01' + d, bench.value(p, d, date '2023-01-01' + d)
-FROM generate_series(0, :days - 1) AS d CROSS JOIN bench.params p
-ORDER BY d, p.metric;
-VACUUM ANALYZE bench.daily;
+\i :bench_lib/metric_table.sql
 -- Layout "table": every metric reads the shared table through its filter;
 -- "views": one view per metric, one metric per view.
 SELECT set_config('bench.layout', :'layout', false) \g /dev/null
