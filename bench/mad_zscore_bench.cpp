@@ -15,6 +15,7 @@
 // Before timing, the naive scores are checked against the tree's on the
 // benchmark's own series (a benchmark whose baseline computes something else
 // would be meaningless); a mismatch fails that benchmark.
+#include "bench_timing.hpp"
 #include "core/cancellation.hpp"
 #include "core/mad_zscore.hpp"
 #include "core/robust_statistics.hpp"
@@ -22,7 +23,6 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -182,12 +182,7 @@ struct Summary {
 template <typename Body>
 void run(benchmark::State &state, Program program, Body &&body) {
     const std::int64_t n = state.range(0), lookback = state.range(1);
-    const auto t0 = std::chrono::steady_clock::now();
-    for (auto _ : state) body();
-    const auto t1 = std::chrono::steady_clock::now();
-    state.SetItemsProcessed(state.iterations() * n);
-    const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() /
-                      (static_cast<double>(state.iterations()) * static_cast<double>(n));
+    const double ns = ns_per_item(state, n, body);
     auto &m = ns_per_row();
     m[{n, lookback, program}] = ns;
     auto tree = m.find({n, lookback, kTree});

@@ -15,13 +15,13 @@
 // Before timing, detect must find the series' known period first; otherwise
 // the benchmark fails (SkipWithError). detect_periods_quality reports, as
 // counters, false-positive and detection rates on seeded series (see there).
+#include "bench_timing.hpp"
 #include "core/cancellation.hpp"
 #include "core/fft.hpp"
 #include "core/period_detection.hpp"
 
 #include <benchmark/benchmark.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -101,12 +101,7 @@ template <typename Body>
 void run(benchmark::State &state, Program program, Body &&body) {
     const int kind = static_cast<int>(state.range(0));
     const std::int64_t n = state.range(1);
-    const auto t0 = std::chrono::steady_clock::now();
-    for (auto _ : state) body();
-    const auto t1 = std::chrono::steady_clock::now();
-    state.SetItemsProcessed(state.iterations() * n);
-    const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() /
-                      (static_cast<double>(state.iterations()) * static_cast<double>(n));
+    const double ns = ns_per_item(state, n, body);
     auto &m = ns_per_point();
     m[{kind, n, program}] = ns;
     auto det = m.find({kind, n, kDetect});
