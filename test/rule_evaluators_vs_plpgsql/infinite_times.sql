@@ -1,14 +1,4 @@
 -- Infinite times and from/as_of values: same rows or same errors.
-CREATE FUNCTION pg_temp.res(schema text, method text, t timestamptz[], v float8[], p jsonb) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE m text; st text; r text;
-BEGIN
-  EXECUTE format('SELECT string_agg(x::text, '';'') FROM %I.rule_%s($1, $2, $3) x', schema, method) INTO r USING t, v, p;
-  RETURN 'ok ' || coalesce(r, '');
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS m = MESSAGE_TEXT, st = RETURNED_SQLSTATE;
-  RETURN st || ' ' || regexp_replace(m, '^anomaly\.rule_\w+: ', '');
-END $$;
 SELECT count(*) AS cases, count(*) FILTER (WHERE pg_temp.res('old', m, t, v, p) IS DISTINCT FROM pg_temp.res('anomaly', m, t, v, p)) AS differ
 FROM unnest('{missing_data,same_period_last_week,min,zscore,consecutive_direction}'::text[]) m,
      (VALUES ('{-infinity,2024-01-01,2024-01-08}'::timestamptz[]), ('{2024-01-01,2024-01-08,infinity}'), ('{2024-01-01,2024-01-08,2024-01-15}'), ('{-infinity,infinity,infinity}')) t(t),

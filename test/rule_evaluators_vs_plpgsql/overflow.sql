@@ -1,14 +1,4 @@
 -- float8 overflow/underflow: the same SQLSTATE 22003 and message (without the C guard's function prefix) or the same rows; then a count showing errors do occur.
-CREATE FUNCTION pg_temp.res(schema text, method text, t timestamptz[], v float8[], p jsonb) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE m text; st text; r text;
-BEGIN
-  EXECUTE format('SELECT string_agg(x::text, '';'') FROM %I.rule_%s($1, $2, $3) x', schema, method) INTO r USING t, v, p;
-  RETURN 'ok ' || coalesce(r, '');
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS m = MESSAGE_TEXT, st = RETURNED_SQLSTATE;
-  RETURN st || ' ' || regexp_replace(m, '^anomaly\.rule_\w+: ', '');
-END $$;
 WITH m(method, p) AS (VALUES ('min', '{"threshold": -1e308}'::jsonb), ('max', '{"threshold": 1e308}'), ('zero_day', '{"lookback": 2}'),
         ('mad_zscore', '{"lookback": 2, "min_history": 2, "threshold": 1e6}'), ('mad_zscore', '{"lookback": 3, "min_history": 2, "threshold": 0.000001}'),
         ('zscore', '{"lookback": 2, "min_history": 2, "threshold": 1e6}'), ('zscore', '{"lookback": 3, "min_history": 3}'),

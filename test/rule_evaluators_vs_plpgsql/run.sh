@@ -24,6 +24,6 @@ git -C "$root" show 29143ce:src/install/0.2.0/51_rule_methods.sql |
 pgc_psql -q -c "CREATE EXTENSION anomaly_detect CASCADE" -f "$old"
 for f in random_series same_period_dst errors overflow infinite_times; do
   echo "== $f"
-  pgc_psql -q -f "$here/$f.sql"
+  pgc_psql -q -f "$here/common.sql" -f "$here/$f.sql"
 done
 rm -f "$old"
