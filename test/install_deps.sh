@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   make g++ cmake pkg-config
   postgresql-15 postgresql-server-dev-15 postgresql-15-cron
-  libeigen3-dev libgtest-dev
+  libeigen3-dev libgtest-dev libcurl4-openssl-dev
+  python3 python3-aiosmtpd python3-pil chromium
 )
 [ "${1:-}" = "--bench" ] && packages+=(libbenchmark-dev)
 
