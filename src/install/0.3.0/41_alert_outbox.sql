@@ -236,7 +236,7 @@ CREATE FUNCTION anomaly.render_email(doc pg_catalog.jsonb, recipients pg_catalog
     RETURN jsonb_build_object(
         'subject', doc->>'title',
         'to', to_jsonb(regexp_split_to_array(btrim(recipients), '\s*,\s*')),
-        'text', CASE WHEN doc->>'type' = 'digest' THEN doc->>'text' ELSE
+        'text', CASE WHEN doc->>'type' = 'digest' THEN (doc->>'title') || E'\n\n' || (doc->>'text') ELSE
             concat_ws(E'\n',
                 doc->>'title', '',
                 CASE WHEN doc->>'event' = 'resolved' THEN 'Resolution: ' || (doc->>'resolution') || E'\n' END,
@@ -251,7 +251,7 @@ CREATE FUNCTION anomaly.render_email(doc pg_catalog.jsonb, recipients pg_catalog
                 CASE WHEN doc->'root_causes' <> '[]' THEN E'\nLikely causes:\n' || anomaly.numbered_lines(anomaly.cause_lines(doc->'root_causes')) END,
                 CASE WHEN doc->'playbook' <> '[]' THEN E'\nPlaybook:\n' || anomaly.numbered_lines(doc->'playbook') END,
                 CASE WHEN doc->>'link' IS NOT NULL THEN E'\nOpen: ' || (doc->>'link') END,
-                '', '-- ', 'anomaly_detect, alert ' || (doc->>'alert_id')) END);
+                '', '-- ', 'anomaly_detect, alert ' || (doc->>'alert_id'), '') END);
 
 COMMENT ON FUNCTION anomaly.render_email(pg_catalog.jsonb, pg_catalog.text) IS
 'An alert or digest document as the e-mail anomaly.deliver_alerts sends: {"subject", "to": [recipients], "text": the plain-text part}.';

@@ -62,7 +62,7 @@ BEGIN
         RETURN NULL;
     END IF;
     WITH a AS (
-        SELECT l.*, m.name AS metric, anomaly.series_label(l.series) AS series_label,
+        SELECT l AS log_row, l.*, m.name AS metric, anomaly.series_label(l.series) AS series_label,
                CASE l.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END AS sev
         FROM anomaly.anomaly_log l JOIN anomaly.metrics m ON m.id = l.metric_id
         WHERE l.created_at >= lower(period) AND l.created_at < upper(period)
@@ -74,7 +74,7 @@ BEGIN
                jsonb_object_agg(a.severity, 1) AS sev_keys,
                jsonb_agg(jsonb_build_object('alert_id', a.id, 'severity', a.severity, 'status', a.status,
                                             'series', a.series, 'first_ts', anomaly.iso_utc(a.first_ts),
-                                            'message', a.message, 'link', anomaly.alert_link(cfg.link_template, a::anomaly.anomaly_log, a.metric))
+                                            'message', a.message, 'link', anomaly.alert_link(cfg.link_template, a.log_row, a.metric))
                          ORDER BY a.sev DESC, a.first_ts, a.id) AS items,
                string_agg('- [' || a.severity || '] ' || a.message
                           || CASE WHEN a.status IN ('triggered', 'investigating', 'escalated') THEN ' (' || a.status || ')'
@@ -109,7 +109,7 @@ BEGIN
         'alerts', total,
         'metrics', per_metric,
         'text', (SELECT string_agg(x->>'text', E'\n\n' ORDER BY o) FROM jsonb_array_elements(per_metric) WITH ORDINALITY AS u(x, o))
-                || E'\n\n-- \nanomaly_detect');
+                || E'\n\n-- \nanomaly_detect\n');
 END;
 $$;
 
@@ -125,7 +125,7 @@ DECLARE
     cfg anomaly.delivery_settings := anomaly.delivery_config();
     c anomaly.channels;
     kind text;
-    period tstzrange;
+    due tstzrange;
     doc jsonb;
     key text;
     new_id bigint;
@@ -134,19 +134,19 @@ BEGIN
     FOR c IN SELECT * FROM anomaly.channels x WHERE x.enabled AND (x.daily_digest <> '{}' OR x.weekly_digest <> '{}') ORDER BY x.id LOOP
         FOREACH kind IN ARRAY ARRAY['daily_digest', 'weekly_digest'] LOOP
             -- The last complete day (week, from Monday) in the channel's time zone.
-            period := tstzrange(
+            due := tstzrange(
                 (date_trunc(CASE kind WHEN 'daily_digest' THEN 'day' ELSE 'week' END, as_of AT TIME ZONE c.time_zone)
                  - CASE kind WHEN 'daily_digest' THEN interval '1 day' ELSE interval '1 week' END) AT TIME ZONE c.time_zone,
                 date_trunc(CASE kind WHEN 'daily_digest' THEN 'day' ELSE 'week' END, as_of AT TIME ZONE c.time_zone) AT TIME ZONE c.time_zone,
                 '[)');
             CONTINUE WHEN EXISTS (SELECT FROM anomaly.alert_outbox o
-                                   WHERE o.channel_id = c.id AND o.event = kind AND o.period = period);
-            doc := anomaly.digest_document(c, kind, period, cfg);
+                                   WHERE o.channel_id = c.id AND o.event = kind AND o.period = due);
+            doc := anomaly.digest_document(c, kind, due, cfg);
             CONTINUE WHEN doc IS NULL;
-            key := 'anomaly_detect:' || cfg.installation || ':' || kind || ':' || anomaly.iso_utc(lower(period))
+            key := 'anomaly_detect:' || cfg.installation || ':' || kind || ':' || anomaly.iso_utc(lower(due))
                    || ':channel:' || c.id;
             INSERT INTO anomaly.alert_outbox AS o (channel_id, event, period, idempotency_key, payload)
-            VALUES (c.id, kind, period, key,
+            VALUES (c.id, kind, due, key,
                     anomaly.render_message_for(c.kind, c.target, doc || jsonb_build_object('idempotency_key', key), NULL))
             ON CONFLICT DO NOTHING
             RETURNING o.id INTO new_id;
@@ -216,7 +216,7 @@ BEGIN
             SELECT * INTO r FROM anomaly.curl_smtp_send(
                 c.options->>'smtp_url', coalesce(c.options->>'smtp_user', ''), coalesce(s.secret, ''), sender,
                 ARRAY(SELECT '<' || t || '>' FROM jsonb_array_elements_text(o.payload->'to') AS t),
-                hdrs, o.payload->>'text', cfg.timeout_ms) AS x;
+                hdrs, replace(o.payload->>'text', E'\n', E'\r\n'), cfg.timeout_ms) AS x;
             status := r.status;
             error := r.error;
         ELSE
