@@ -141,6 +141,9 @@ BEGIN
                 USING ERRCODE = '22023', HINT = 'PagerDuty pages people: give it daily_digest => ''{}'', weekly_digest => ''{}'' and send digests to a Slack or e-mail channel.';
         END IF;
     END IF;
+    IF NOT (NEW.severities || NEW.immediate || NEW.daily_digest || NEW.weekly_digest) <@ '{critical,warning,info}'::text[] THEN
+        RAISE EXCEPTION 'channel "%": severities are critical, warning and info', NEW.name USING ERRCODE = '22023';
+    END IF;
     IF NOT (NEW.immediate || NEW.daily_digest || NEW.weekly_digest) <@ NEW.severities THEN
         RAISE EXCEPTION 'channel "%": immediate, daily_digest and weekly_digest may only name severities the channel takes (%)',
                         NEW.name, NEW.severities USING ERRCODE = '22023';
@@ -209,6 +212,7 @@ CREATE FUNCTION anomaly.add_channel(name pg_catalog.text,
 AS $$
 DECLARE
     pd boolean := kind = 'pagerduty';
+    takes text[] := coalesce(severities, CASE WHEN pd THEN '{critical}' ELSE '{critical,warning,info}' END::text[]);
     new_id int;
 BEGIN
     IF name IS NULL OR kind IS NULL THEN
@@ -221,22 +225,18 @@ BEGIN
         RAISE EXCEPTION '% channel "%" needs its secret (%)', kind, name,
                         CASE WHEN pd THEN 'the routing key' ELSE 'the URL to post to' END USING ERRCODE = '22004';
     END IF;
+    -- Defaults not given are the kind's defaults narrowed to the severities taken.
     INSERT INTO anomaly.channels AS c (name, kind, target, severities, immediate, daily_digest, weekly_digest, metrics,
                                        options, time_zone)
-    VALUES (add_channel.name, add_channel.kind, add_channel.target,
-            coalesce(add_channel.severities, CASE WHEN pd THEN '{critical}' ELSE '{critical,warning,info}' END::text[]),
-            coalesce(add_channel.immediate, CASE WHEN pd THEN '{critical}' ELSE '{critical,warning}' END::text[]),
-            coalesce(add_channel.daily_digest, CASE WHEN pd THEN '{}' ELSE '{warning}' END::text[]),
-            coalesce(add_channel.weekly_digest, CASE WHEN pd THEN '{}' ELSE '{info}' END::text[]),
+    VALUES (add_channel.name, add_channel.kind, add_channel.target, takes,
+            coalesce(add_channel.immediate,
+                     ARRAY(SELECT s FROM unnest(CASE WHEN pd THEN '{critical}' ELSE '{critical,warning}' END::text[]) s
+                           WHERE s = ANY (takes))),
+            coalesce(add_channel.daily_digest, CASE WHEN pd OR NOT 'warning' = ANY (takes) THEN '{}' ELSE '{warning}' END::text[]),
+            coalesce(add_channel.weekly_digest, CASE WHEN pd OR NOT 'info' = ANY (takes) THEN '{}' ELSE '{info}' END::text[]),
             coalesce(add_channel.metrics, '{}'), coalesce(add_channel.options, '{}'),
             coalesce(add_channel.time_zone, current_setting('TimeZone')))
     RETURNING c.id INTO new_id;
-    -- Defaults that name severities the channel does not take are narrowed to it.
-    UPDATE anomaly.channels AS c
-       SET immediate = ARRAY(SELECT s FROM unnest(c.immediate) s WHERE s = ANY (c.severities)),
-           daily_digest = ARRAY(SELECT s FROM unnest(c.daily_digest) s WHERE s = ANY (c.severities)),
-           weekly_digest = ARRAY(SELECT s FROM unnest(c.weekly_digest) s WHERE s = ANY (c.severities))
-     WHERE c.id = new_id AND add_channel.severities IS NOT NULL;
     IF secret IS NOT NULL THEN
         INSERT INTO anomaly.channel_secrets (channel_id, secret) VALUES (new_id, add_channel.secret);
     END IF;
