@@ -187,6 +187,83 @@ SELECT status, error FROM anomaly.curl_http_post('gopher://127.0.0.1:1/', '{}', 
 SELECT anomaly.url_encode('revenue €/day?'), anomaly.mime_header_value(E'Umsatz €\nBcc: x'),
        anomaly.mime_header_value('plain ascii');
 
+-- 8. Supabase: the extension may not open sockets there, pg_net posts the
+-- outbox instead. A stand-in for the two pg_net objects the recipe of
+-- docs/drafts/delivery.md uses (net.http_post, net._http_response), then the
+-- recipe itself.
+CREATE SCHEMA net;
+CREATE TABLE net._http_response (id bigint, status_code int, content text, timed_out bool, error_msg text);
+CREATE TABLE net.posted (id bigserial, url text, body jsonb, headers jsonb);
+CREATE FUNCTION net.http_post(url text, body jsonb DEFAULT '{}', params jsonb DEFAULT '{}', headers jsonb DEFAULT '{}',
+                              timeout_milliseconds int DEFAULT 5000) RETURNS bigint
+LANGUAGE sql AS $$ INSERT INTO net.posted (url, body, headers) VALUES (url, body, headers) RETURNING id $$;
+
+CREATE TABLE public.anomaly_pg_net_inflight (
+    outbox_id  bigint PRIMARY KEY,
+    request_id bigint NOT NULL,
+    posted_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE FUNCTION public.anomaly_pg_net_drain(batch int DEFAULT 100) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    resp record;
+    o anomaly.alert_outbox;
+    req record;
+    n int := 0;
+BEGIN
+    -- 1. Record the answers to earlier posts.
+    FOR resp IN SELECT f.outbox_id, r.status_code, r.content, r.timed_out, r.error_msg
+                  FROM public.anomaly_pg_net_inflight f JOIN net._http_response r ON r.id = f.request_id
+    LOOP
+        PERFORM anomaly.record_attempt(
+            resp.outbox_id, coalesce(resp.status_code, 0),
+            CASE WHEN resp.error_msg IS NOT NULL OR resp.timed_out THEN coalesce(resp.error_msg, 'timed out')
+                 WHEN resp.status_code NOT BETWEEN 200 AND 299
+                     THEN 'HTTP ' || resp.status_code || coalesce(': ' || left(resp.content, 300), '') END,
+            anomaly.http_permanent_failure(resp.status_code));
+        DELETE FROM public.anomaly_pg_net_inflight WHERE outbox_id = resp.outbox_id;
+    END LOOP;
+    -- Posts without an answer after an hour (pg_net lost them) are posted again.
+    DELETE FROM public.anomaly_pg_net_inflight WHERE posted_at < now() - interval '1 hour';
+    -- 2. Queue the digests that are due, post what is due (not e-mail: pg_net speaks HTTP only).
+    PERFORM anomaly.enqueue_digests(now());
+    FOR o IN SELECT x.* FROM anomaly.alert_outbox x JOIN anomaly.channels c ON c.id = x.channel_id
+              WHERE x.status = 'pending' AND x.next_attempt_at <= now() AND c.enabled AND c.kind <> 'email'
+                AND NOT EXISTS (SELECT FROM public.anomaly_pg_net_inflight f WHERE f.outbox_id = x.id)
+              ORDER BY x.id LIMIT batch
+              FOR UPDATE OF x SKIP LOCKED
+    LOOP
+        SELECT * INTO req FROM anomaly.outbox_http_request(o);
+        INSERT INTO public.anomaly_pg_net_inflight (outbox_id, request_id)
+        VALUES (o.id, net.http_post(url => req.url, body => req.body, headers => req.headers,
+                                    timeout_milliseconds => 10000));
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END $$;
+
+UPDATE anomaly.channels SET enabled = true;
+UPDATE anomaly.delivery_settings SET max_attempts = 8;
+UPDATE anomaly.alert_outbox SET next_attempt_at = now() - interval '1 second' WHERE status = 'pending';
+CREATE TEMP TABLE attempts_before AS SELECT id, attempts AS before FROM anomaly.alert_outbox;
+SELECT public.anomaly_pg_net_drain() AS posted, public.anomaly_pg_net_drain() AS posted_again;
+SELECT p.url, p.headers - 'Idempotency-Key' AS headers, p.body->>'event_action' AS action, p.body ? 'routing_key' AS routed
+FROM net.posted p ORDER BY p.id LIMIT 3;
+-- pg_net's answers: accepted, refused for good, a server error, a timeout.
+INSERT INTO net._http_response (id, status_code, content, timed_out, error_msg)
+SELECT p.id, (ARRAY[200, 404, 500, NULL])[1 + (row_number() OVER (ORDER BY p.id) - 1) % 4], 'answer', NULL,
+       CASE WHEN (row_number() OVER (ORDER BY p.id) - 1) % 4 = 3 THEN 'Timeout was reached' END
+FROM net.posted p;
+SELECT public.anomaly_pg_net_drain() AS posted_after_answers;
+SELECT r.status_code, r.error_msg, o.status, o.attempts - a.before AS new_attempts, o.last_error, count(*)
+FROM net.posted p JOIN net._http_response r ON r.id = p.id
+JOIN anomaly.alert_outbox o ON o.idempotency_key = p.headers->>'Idempotency-Key'
+JOIN pg_temp.attempts_before a ON a.id = o.id
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2;
+DROP FUNCTION public.anomaly_pg_net_drain(int);
+DROP TABLE public.anomaly_pg_net_inflight;
+DROP SCHEMA net CASCADE;
+
 -- Clean up.
 DELETE FROM anomaly.channels;
 DELETE FROM anomaly.metrics WHERE id = :metric_id;

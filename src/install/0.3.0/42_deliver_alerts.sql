@@ -182,6 +182,44 @@ END;
 COMMENT ON FUNCTION anomaly.claim_outbox_message(pg_catalog.int8) IS
 'The next pending message after after_id whose time has come (enabled channels only), locked FOR UPDATE SKIP LOCKED until the caller commits; NULL when there is none.';
 
+-- The HTTP request of one message (every kind but email), with its secrets.
+-- Shared by send_outbox_message and the pg_net recipe (docs: Supabase).
+CREATE FUNCTION anomaly.outbox_http_request(o anomaly.alert_outbox,
+                                            OUT url pg_catalog.text, OUT headers pg_catalog.jsonb, OUT body pg_catalog.jsonb)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c anomaly.channels;
+    s anomaly.channel_secrets;
+BEGIN
+    SELECT * INTO c FROM anomaly.channels x WHERE x.id = o.channel_id;
+    IF c.kind = 'email' THEN
+        RAISE EXCEPTION 'channel "%" sends e-mail, not HTTP', c.name USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO s FROM anomaly.channel_secrets x WHERE x.channel_id = o.channel_id;
+    IF s.secret IS NULL THEN
+        RAISE EXCEPTION 'channel "%" has no secret', c.name USING ERRCODE = '22023',
+            HINT = format('INSERT INTO anomaly.channel_secrets (channel_id, secret) VALUES (%s, ...);', c.id);
+    END IF;
+    url := CASE c.kind WHEN 'pagerduty' THEN c.target ELSE s.secret END;
+    headers := s.headers || jsonb_build_object('Content-Type', 'application/json', 'Idempotency-Key', o.idempotency_key);
+    body := CASE c.kind WHEN 'pagerduty' THEN o.payload || jsonb_build_object('routing_key', s.secret) ELSE o.payload END;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.outbox_http_request(anomaly.alert_outbox) IS
+'The HTTP POST of an outbox message (slack, webhook, pagerduty): URL (the secret URL, or the PagerDuty Events API URL), headers (the channel''s extra headers, Content-Type: application/json, Idempotency-Key) and JSON body (PagerDuty: with its routing_key). Contains secrets. 22023 for an e-mail channel or a missing secret.';
+
+CREATE FUNCTION anomaly.http_permanent_failure(status pg_catalog.int4)
+    RETURNS pg_catalog.bool
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN coalesce(status BETWEEN 400 AND 499 AND status NOT IN (408, 425, 429), false);
+
+COMMENT ON FUNCTION anomaly.http_permanent_failure(pg_catalog.int4) IS
+'Whether an HTTP status means the receiver refuses the message itself, so retrying cannot help: 4xx except 408, 425 and 429.';
+
 CREATE FUNCTION anomaly.send_outbox_message(o anomaly.alert_outbox, cfg anomaly.delivery_settings,
                                             OUT status pg_catalog.int4, OUT error pg_catalog.text,
                                             OUT permanent pg_catalog.bool)
@@ -190,62 +228,79 @@ CREATE FUNCTION anomaly.send_outbox_message(o anomaly.alert_outbox, cfg anomaly.
 AS $$
 DECLARE
     c anomaly.channels;
-    s anomaly.channel_secrets;
     r record;
-    hdrs text[];
+    req record;
     sender text;
 BEGIN
     status := 0;
     permanent := false;
     SELECT * INTO c FROM anomaly.channels x WHERE x.id = o.channel_id;
-    SELECT * INTO s FROM anomaly.channel_secrets x WHERE x.channel_id = o.channel_id;
-    IF c.kind <> 'email' AND s.secret IS NULL THEN
-        error := format('channel "%s" has no secret: INSERT INTO anomaly.channel_secrets (channel_id, secret) VALUES (%s, ...)',
-                        c.name, c.id);
-        RETURN;
-    END IF;
     BEGIN
         IF c.kind = 'email' THEN
             sender := coalesce(c.options->>'mail_from', cfg.mail_from);
-            hdrs := ARRAY['Subject: ' || anomaly.mime_header_value(o.payload->>'subject'),
-                          'From: ' || sender,
-                          'To: ' || (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(o.payload->'to') AS t),
-                          'Date: ' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS') || ' +0000',
-                          'Message-ID: <' || md5(o.idempotency_key) || '@anomaly-detect>',
-                          'X-Idempotency-Key: ' || o.idempotency_key];
             SELECT * INTO r FROM anomaly.curl_smtp_send(
-                c.options->>'smtp_url', coalesce(c.options->>'smtp_user', ''), coalesce(s.secret, ''), sender,
+                c.options->>'smtp_url', coalesce(c.options->>'smtp_user', ''),
+                coalesce((SELECT x.secret FROM anomaly.channel_secrets x WHERE x.channel_id = c.id), ''), sender,
                 ARRAY(SELECT '<' || t || '>' FROM jsonb_array_elements_text(o.payload->'to') AS t),
-                hdrs, replace(o.payload->>'text', E'\n', E'\r\n'), cfg.timeout_ms) AS x;
+                ARRAY['Subject: ' || anomaly.mime_header_value(o.payload->>'subject'),
+                      'From: ' || sender,
+                      'To: ' || (SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(o.payload->'to') AS t),
+                      'Date: ' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS') || ' +0000',
+                      'Message-ID: <' || md5(o.idempotency_key) || '@anomaly-detect>',
+                      'X-Idempotency-Key: ' || o.idempotency_key],
+                replace(o.payload->>'text', E'\n', E'\r\n'), cfg.timeout_ms) AS x;
             status := r.status;
             error := r.error;
         ELSE
-            hdrs := ARRAY['Content-Type: application/json', 'Idempotency-Key: ' || o.idempotency_key]
-                    || ARRAY(SELECT h.key || ': ' || h.value FROM jsonb_each_text(s.headers) AS h ORDER BY h.key);
+            SELECT * INTO req FROM anomaly.outbox_http_request(o) AS x;
             SELECT * INTO r FROM anomaly.curl_http_post(
-                CASE c.kind WHEN 'pagerduty' THEN c.target ELSE s.secret END,
-                (CASE c.kind WHEN 'pagerduty' THEN o.payload || jsonb_build_object('routing_key', s.secret)
-                             ELSE o.payload END)::text,
-                hdrs, cfg.timeout_ms) AS x;
+                req.url, req.body::text,
+                ARRAY(SELECT h.key || ': ' || h.value FROM jsonb_each_text(req.headers) AS h ORDER BY h.key),
+                cfg.timeout_ms) AS x;
             status := r.status;
             IF r.error IS NOT NULL THEN
                 error := r.error;
             ELSIF r.status NOT BETWEEN 200 AND 299 THEN
                 error := 'HTTP ' || r.status || coalesce(': ' || left(r.response, 300), '');
-                -- The receiver refuses the message itself: retrying cannot help.
-                permanent := r.status BETWEEN 400 AND 499 AND r.status NOT IN (408, 425, 429);
+                permanent := anomaly.http_permanent_failure(r.status);
             END IF;
         END IF;
     EXCEPTION WHEN OTHERS THEN
-        -- A bad setting (URL, address) fails this message, not the batch;
-        -- cancels and terminations are not caught here.
+        -- A bad setting (URL, address, missing secret) fails this message,
+        -- not the batch; cancels and terminations are not caught here.
         error := SQLERRM;
     END;
 END;
 $$;
 
 COMMENT ON FUNCTION anomaly.send_outbox_message(anomaly.alert_outbox, anomaly.delivery_settings) IS
-'Sends one outbox message over its channel (HTTP POST with Content-Type: application/json and Idempotency-Key; PagerDuty gets its routing_key added; e-mail with Subject, From, To, Date, Message-ID and X-Idempotency-Key). Returns the HTTP status or SMTP code, the error (NULL = accepted) and whether the failure is permanent (HTTP 4xx except 408, 425, 429).';
+'Sends one outbox message over its channel: HTTP POST (anomaly.outbox_http_request) or e-mail with Subject, From, To, Date, Message-ID and X-Idempotency-Key. Returns the HTTP status or SMTP code, the error (NULL = accepted) and whether the failure is permanent (anomaly.http_permanent_failure).';
+
+CREATE FUNCTION anomaly.record_attempt(outbox_id pg_catalog.int8, status pg_catalog.int4, error pg_catalog.text,
+                                       permanent pg_catalog.bool DEFAULT false)
+    RETURNS pg_catalog.text
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cfg anomaly.delivery_settings := anomaly.delivery_config();
+    new_status text;
+BEGIN
+    UPDATE anomaly.alert_outbox AS x
+       SET status = CASE WHEN record_attempt.error IS NULL THEN 'sent'
+                         WHEN coalesce(permanent, false) OR x.attempts + 1 >= cfg.max_attempts THEN 'dead'
+                         ELSE 'pending' END,
+           attempts = x.attempts + 1, last_status = record_attempt.status, last_error = record_attempt.error,
+           sent_at = CASE WHEN record_attempt.error IS NULL THEN clock_timestamp() END,
+           next_attempt_at = clock_timestamp() + least(cfg.retry_max, cfg.retry_base * power(2, least(x.attempts, 30)))
+     WHERE x.id = outbox_id AND x.status = 'pending'
+    RETURNING x.status INTO new_status;
+    RETURN new_status;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.record_attempt(pg_catalog.int8, pg_catalog.int4, pg_catalog.text, pg_catalog.bool) IS
+'Records one sending attempt of a pending outbox message: sent when error is NULL; else pending again after retry_base * 2^(attempts-1) (at most retry_max), or dead after max_attempts failures or a permanent one. Returns the new status (NULL if the message was not pending). Used by deliver_alerts and by external senders such as the pg_net recipe.';
 
 CREATE FUNCTION anomaly.deliver_outbox_message(o anomaly.alert_outbox)
     RETURNS pg_catalog.text
@@ -253,27 +308,15 @@ CREATE FUNCTION anomaly.deliver_outbox_message(o anomaly.alert_outbox)
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    cfg anomaly.delivery_settings := anomaly.delivery_config();
     r record;
-    new_status text;
 BEGIN
-    SELECT * INTO r FROM anomaly.send_outbox_message(o, cfg) AS x;
-    new_status := CASE WHEN r.error IS NULL THEN 'sent'
-                       WHEN r.permanent OR o.attempts + 1 >= cfg.max_attempts THEN 'dead'
-                       ELSE 'pending' END;
-    UPDATE anomaly.alert_outbox AS x
-       SET status = new_status, attempts = x.attempts + 1, last_status = r.status, last_error = r.error,
-           sent_at = CASE WHEN new_status = 'sent' THEN clock_timestamp() END,
-           next_attempt_at = CASE WHEN new_status = 'pending'
-                                  THEN clock_timestamp() + least(cfg.retry_max, cfg.retry_base * power(2, least(o.attempts, 30)))
-                                  ELSE x.next_attempt_at END
-     WHERE x.id = o.id;
-    RETURN new_status;
+    SELECT * INTO r FROM anomaly.send_outbox_message(o, anomaly.delivery_config()) AS x;
+    RETURN anomaly.record_attempt(o.id, r.status, r.error, r.permanent);
 END;
 $$;
 
 COMMENT ON FUNCTION anomaly.deliver_outbox_message(anomaly.alert_outbox) IS
-'Sends one claimed outbox message and records the outcome: sent; pending again after retry_base * 2^(attempts-1) (at most retry_max); or dead after max_attempts failures or a permanent refusal. Returns the new status.';
+'Sends one claimed outbox message (send_outbox_message) and records the outcome (record_attempt). Returns the new status: sent, pending or dead.';
 
 CREATE PROCEDURE anomaly.deliver_alerts(as_of pg_catalog.timestamptz DEFAULT NULL,
                                         max_messages pg_catalog.int4 DEFAULT NULL,

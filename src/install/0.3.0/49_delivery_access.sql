@@ -16,6 +16,8 @@ REVOKE ALL ON FUNCTION anomaly.curl_http_post(pg_catalog.text, pg_catalog.text, 
                        anomaly.curl_smtp_send(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text, pg_catalog.int4),
                        anomaly.send_outbox_message(anomaly.alert_outbox, anomaly.delivery_settings),
                        anomaly.deliver_outbox_message(anomaly.alert_outbox),
+                       anomaly.outbox_http_request(anomaly.alert_outbox),
+                       anomaly.record_attempt(pg_catalog.int8, pg_catalog.int4, pg_catalog.text, pg_catalog.bool),
                        anomaly.schedule_delivery(pg_catalog.text), anomaly.unschedule_delivery()
     FROM PUBLIC;
 REVOKE ALL ON PROCEDURE anomaly.deliver_alerts(pg_catalog.timestamptz, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4)
@@ -24,6 +26,8 @@ GRANT EXECUTE ON FUNCTION anomaly.curl_http_post(pg_catalog.text, pg_catalog.tex
                           anomaly.curl_smtp_send(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text, pg_catalog.int4),
                           anomaly.send_outbox_message(anomaly.alert_outbox, anomaly.delivery_settings),
                           anomaly.deliver_outbox_message(anomaly.alert_outbox),
+                          anomaly.outbox_http_request(anomaly.alert_outbox),
+                          anomaly.record_attempt(pg_catalog.int8, pg_catalog.int4, pg_catalog.text, pg_catalog.bool),
                           anomaly.schedule_delivery(pg_catalog.text), anomaly.unschedule_delivery()
     TO anomaly_admin;
 GRANT EXECUTE ON PROCEDURE anomaly.deliver_alerts(pg_catalog.timestamptz, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4, pg_catalog.int4)
