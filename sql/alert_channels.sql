@@ -110,6 +110,16 @@ UPDATE anomaly.anomaly_log SET status = 'resolved' WHERE id = :alert_id;
 UPDATE anomaly.anomaly_log SET status = 'triggered' WHERE id = :alert_id;
 SELECT o.event, o.cycle, count(*) FROM anomaly.alert_outbox o GROUP BY 1, 2 ORDER BY 2, 1;
 SELECT count(DISTINCT o.idempotency_key) = count(*) AS keys_unique FROM anomaly.alert_outbox o;
+-- An open incident that late data withdraws (run_checks deletes it) is
+-- closed on the channels that heard of it.
+INSERT INTO anomaly.anomaly_log (metric_id, rule_ids, rules, first_ts, last_ts, points, status, severity, peak_ts, message)
+VALUES (:metric_id, '{}', '[]', '2024-02-10', '2024-02-10', 1, 'triggered', 'critical', '2024-02-10', 'withdrawn later')
+RETURNING id AS withdrawn_id \gset
+DELETE FROM anomaly.anomaly_log WHERE id = :withdrawn_id;
+SELECT c.kind, o.event, o.payload->>'resolution' AS resolution, o.payload#>>'{rule,text}' AS rule
+FROM anomaly.alert_outbox o JOIN anomaly.channels c ON c.id = o.channel_id
+WHERE o.alert_id = :withdrawn_id AND o.event = 'resolved' AND c.kind = 'webhook';
+DELETE FROM anomaly.alert_outbox WHERE alert_id = :withdrawn_id;
 
 -- 4. Root causes (anomaly_log.root_causes, when the installation has that
 -- column) appear in the message, top three by rank.
@@ -264,8 +274,18 @@ DROP FUNCTION public.anomaly_pg_net_drain(int);
 DROP TABLE public.anomaly_pg_net_inflight;
 DROP SCHEMA net CASCADE;
 
+-- 9. Scheduling, next to the checks: one pg_cron job that runs CALL anomaly.deliver_alerts().
+SELECT anomaly.schedule_delivery();
+CREATE EXTENSION pg_cron;
+SELECT anomaly.schedule_delivery() > 0 AS scheduled, anomaly.schedule_delivery('*/2 * * * *') > 0 AS rescheduled;
+SELECT jobname, schedule, command FROM cron.job ORDER BY jobid;
+SELECT anomaly.schedule_delivery('every minute');
+SELECT anomaly.unschedule_delivery() AS removed, anomaly.unschedule_delivery() AS removed_again;
+DROP EXTENSION pg_cron;
+
 -- Clean up.
 DELETE FROM anomaly.channels;
 DELETE FROM anomaly.metrics WHERE id = :metric_id;
+DELETE FROM anomaly.alert_audit a WHERE NOT EXISTS (SELECT FROM anomaly.metrics m WHERE m.id = a.metric_id);
 DELETE FROM anomaly.delivery_settings;
 DROP SCHEMA shop_delivery CASCADE;
