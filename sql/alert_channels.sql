@@ -120,6 +120,17 @@ SELECT c.kind, o.event, o.payload->>'resolution' AS resolution, o.payload#>>'{ru
 FROM anomaly.alert_outbox o JOIN anomaly.channels c ON c.id = o.channel_id
 WHERE o.alert_id = :withdrawn_id AND o.event = 'resolved' AND c.kind = 'webhook';
 DELETE FROM anomaly.alert_outbox WHERE alert_id = :withdrawn_id;
+-- An open warning whose severity rises to critical reaches PagerDuty then;
+-- the channels that already had it get nothing new.
+INSERT INTO anomaly.anomaly_log (metric_id, rule_ids, rules, first_ts, last_ts, points, status, severity, peak_ts, message)
+VALUES (:metric_id, '{}', '[]', '2024-02-11', '2024-02-11', 1, 'triggered', 'warning', '2024-02-11', 'rising')
+RETURNING id AS rising_id \gset
+UPDATE anomaly.anomaly_log SET severity = 'critical', points = 2 WHERE id = :rising_id;
+UPDATE anomaly.anomaly_log SET severity = 'warning' WHERE id = :rising_id;
+SELECT c.kind, o.event, o.cycle, o.severity FROM anomaly.alert_outbox o JOIN anomaly.channels c ON c.id = o.channel_id
+WHERE o.alert_id = :rising_id ORDER BY o.id;
+DELETE FROM anomaly.anomaly_log WHERE id = :rising_id;
+DELETE FROM anomaly.alert_outbox WHERE alert_id = :rising_id;
 
 -- 4. Root causes (anomaly_log.root_causes, when the installation has that
 -- column) appear in the message, top three by rank.

@@ -348,7 +348,8 @@ COMMENT ON FUNCTION anomaly.render_message_for(pg_catalog.text, pg_catalog.text,
 
 -- Queueing ------------------------------------------------------------------
 
-CREATE FUNCTION anomaly.enqueue_alert(l anomaly.anomaly_log, event pg_catalog.text)
+CREATE FUNCTION anomaly.enqueue_alert(l anomaly.anomaly_log, event pg_catalog.text,
+                                      new_cycle pg_catalog.bool DEFAULT true)
     RETURNS pg_catalog.int4
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -370,7 +371,7 @@ BEGIN
     FOR ch IN
         SELECT c.id, c.kind, c.target,
                CASE WHEN event = 'opened'
-                    THEN coalesce((SELECT max(o.cycle) + 1 FROM anomaly.alert_outbox o
+                    THEN coalesce((SELECT max(o.cycle) + CASE WHEN new_cycle THEN 1 ELSE 0 END FROM anomaly.alert_outbox o
                                     WHERE o.alert_id = l.id AND o.event = 'opened'), 0)
                     ELSE (SELECT max(o.cycle) FROM anomaly.alert_outbox o
                            WHERE o.alert_id = l.id AND o.event = 'opened' AND o.channel_id = c.id) END AS cycle
@@ -403,8 +404,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION anomaly.enqueue_alert(anomaly.anomaly_log, pg_catalog.text) IS
-'Queues the messages of one incident event (opened, escalated, resolved) in anomaly.alert_outbox: openings go to the enabled channels taking the severity immediately (and the metric), escalations and resolutions to the channels that got the opening; each also sends pg_notify(''anomaly_alert'', {outbox_id, channel_id, alert_id, event}). A state already queued for a channel is not queued again. Returns the number queued.';
+COMMENT ON FUNCTION anomaly.enqueue_alert(anomaly.anomaly_log, pg_catalog.text, pg_catalog.bool) IS
+'Queues the messages of one incident event (opened, escalated, resolved) in anomaly.alert_outbox: openings go to the enabled channels taking the severity immediately (and the metric) -- in a new opening cycle, or with new_cycle false in the current one (an open incident whose severity rose reaches the channels of the higher severity) --, escalations and resolutions to the channels that got the opening; each also sends pg_notify(''anomaly_alert'', {outbox_id, channel_id, alert_id, event}). A state already queued for a channel is not queued again. Returns the number queued.';
 
 CREATE FUNCTION anomaly.alert_outbox_trigger()
     RETURNS trigger
@@ -427,7 +428,15 @@ BEGIN
                                      'withdrawn: no rule hit supports it any more');
             PERFORM anomaly.enqueue_alert(l, 'resolved');
         END IF;
-    ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+    ELSIF NEW.status IS NOT DISTINCT FROM OLD.status THEN
+        -- An open incident whose severity rose (warning -> critical): the
+        -- channels of the new severity that did not hear of it yet get it now.
+        IF NEW.status = ANY (open_states)
+           AND array_position(ARRAY['info', 'warning', 'critical'], NEW.severity)
+               > array_position(ARRAY['info', 'warning', 'critical'], OLD.severity) THEN
+            PERFORM anomaly.enqueue_alert(NEW, 'opened', false);
+        END IF;
+    ELSE
         IF NOT OLD.status = ANY (open_states) AND NEW.status = ANY (open_states) THEN
             PERFORM anomaly.enqueue_alert(NEW, 'opened');
         ELSIF OLD.status = ANY (open_states) AND NEW.status = 'escalated' THEN
@@ -441,7 +450,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION anomaly.alert_outbox_trigger() IS
-'Trigger of anomaly.anomaly_log: queues the delivery of an incident that opens (or re-opens), escalates, resolves or auto-resolves, or is withdrawn while open (sent as resolved), in the same transaction.';
+'Trigger of anomaly.anomaly_log: queues the delivery of an incident that opens (or re-opens), escalates, resolves or auto-resolves, or is withdrawn while open (sent as resolved), in the same transaction; an open incident whose severity rises is sent to the channels of the new severity that did not have it.';
 
-CREATE TRIGGER alert_outbox AFTER INSERT OR DELETE OR UPDATE OF status ON anomaly.anomaly_log
+CREATE TRIGGER alert_outbox AFTER INSERT OR DELETE OR UPDATE OF status, severity ON anomaly.anomaly_log
     FOR EACH ROW EXECUTE FUNCTION anomaly.alert_outbox_trigger();
