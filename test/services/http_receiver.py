@@ -9,7 +9,8 @@ changes the behaviour for the next requests:
   {"stall_after": K, "stall_seconds": S} answer K more requests, then hold the
                                          next one S seconds (no answer) and
                                          answer normally again afterwards
-  {"reset": true}                        back to answering 200
+  {"delay_seconds": D}                   answer every request after D seconds
+  {"reset": true}                        back to answering 200 at once
 The chosen port is written to --port-file once the server listens.
 """
 import argparse
@@ -18,7 +19,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-state = {"fail_next": 0, "fail_status": 500, "stall_after": None, "stall_seconds": 0}
+state = {"fail_next": 0, "fail_status": 500, "stall_after": None, "stall_seconds": 0, "delay_seconds": 0}
 lock = threading.Lock()
 
 
@@ -42,20 +43,20 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 cmd = json.loads(body)
                 if cmd.get("reset"):
-                    state.update(fail_next=0, fail_status=500, stall_after=None, stall_seconds=0)
-                for k in ("fail_next", "fail_status", "stall_after", "stall_seconds"):
+                    state.update(fail_next=0, fail_status=500, stall_after=None, stall_seconds=0, delay_seconds=0)
+                for k in ("fail_next", "fail_status", "stall_after", "stall_seconds", "delay_seconds"):
                     if k in cmd:
                         state[k] = cmd[k]
             self.reply(200)
             return
         with lock:
-            stall = 0
+            stall = state["delay_seconds"]
             if state["fail_next"] > 0:
                 state["fail_next"] -= 1
                 status = state["fail_status"]
             elif state["stall_after"] is not None:
                 if state["stall_after"] == 0:
-                    stall = state["stall_seconds"]
+                    stall += state["stall_seconds"]
                     state["stall_after"] = None
                     status = "stalled"
                 else:
@@ -69,7 +70,8 @@ class Handler(BaseHTTPRequestHandler):
                 f.write(json.dumps(entry, sort_keys=True) + "\n")
         if stall:
             time.sleep(stall)
-            status = 200
+            if status == "stalled":
+                status = 200
         self.reply(status, b"ok" if status == 200 else b"injected failure")
 
 

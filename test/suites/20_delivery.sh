@@ -210,7 +210,46 @@ deliver
 r=$(q "SELECT count(*) FROM anomaly.alert_outbox WHERE status = 'pending'")
 [ "$r" = 0 ] && ok "the next run sent the rest" || fail "$r still pending"
 
-# -- 7. every message accepted exactly once -------------------------------------------------
+# -- 7. a receiver slower than timeout_ms: the transfer gives up, the message waits -------
+q "UPDATE anomaly.delivery_settings SET timeout_ms = 400" >/dev/null
+control '{"stall_after": 0, "stall_seconds": 3}'
+a7=$(q "SELECT delivery_suite.incident('suite_orders', '{}', 'warning', '2024-03-10', 10)")
+q "UPDATE anomaly.channels SET enabled = false WHERE name <> 'suite hook'" >/dev/null
+t0=$(date +%s.%N); deliver; t1=$(date +%s.%N)
+r=$(q "SELECT o.status || ':' || o.attempts || ':' || (o.last_error ~ 'timed out') FROM anomaly.alert_outbox o WHERE o.alert_id = $a7 AND o.attempts > 0")
+quick=$($py -c "print(float('$t1') - float('$t0') < 2.5)")
+[ "$r" = "pending:1:true" ] && [ "$quick" = True ] && ok "timeout_ms 400 against a 3 s stall: timed out, pending" || fail "timeout: $r, quick=$quick"
+control '{"reset": true}'
+q "UPDATE anomaly.channels SET enabled = true; UPDATE anomaly.delivery_settings SET timeout_ms = 5000, retry_base = '0';
+   UPDATE anomaly.alert_outbox SET next_attempt_at = now() WHERE status = 'pending'" >/dev/null
+deliver
+
+# -- 8. two senders at once share the work; non-ASCII reaches the e-mail intact --------------
+control '{"delay_seconds": 0.05}'
+for d in 03-11 03-12 03-13 03-14 03-15; do
+  q "SELECT delivery_suite.incident('suite_revenue', '{\"region\": \"Zürich\"}', 'critical', '2024-$d', 5)" >/dev/null
+done
+PGAPPNAME=suite_sender_a psql -X -q -c "CALL anomaly.deliver_alerts()" >"$tmp/sender_a.out" 2>&1 & sa=$!
+PGAPPNAME=suite_sender_b psql -X -q -c "CALL anomaly.deliver_alerts()" >"$tmp/sender_b.out" 2>&1 & sb=$!
+wait "$sa" && wait "$sb" || fail "a concurrent sender failed: $(cat "$tmp/sender_a.out" "$tmp/sender_b.out")"
+control '{"reset": true}'
+both=$(cat "$tmp/sender_a.out" "$tmp/sender_b.out" | $py -c "import re,sys; print(sum(1 for l in sys.stdin if re.match(r'\s+[1-9]\d* \|', l)))")
+r=$(q "SELECT count(*) FILTER (WHERE o.status = 'sent') || '/' || count(*) FROM anomaly.alert_outbox o JOIN anomaly.anomaly_log l ON l.id = o.alert_id
+        WHERE l.series = '{\"region\": \"Zürich\"}'")
+[ "$r" = "20/20" ] && ok "two concurrent senders sent all 20 messages (senders that sent something: $both)" || fail "concurrent: $r"
+subj=$($py - "$smtp_log" <<'PY'
+import email, email.policy, json, sys
+for line in open(sys.argv[1]):
+    m = email.message_from_string(json.loads(line)["data"], policy=email.policy.default)
+    if "Zürich" in str(m["Subject"]):
+        print(str(m["Subject"]), "|", "region=Zürich" in m.get_body(preferencelist=("plain",)).get_content())
+        break
+PY
+)
+[ "$subj" = "[CRITICAL] suite_revenue [region=Zürich]: anomaly, 5 vs expected 1000 (-99.5 %) | True" ] \
+  && ok "UTF-8 subject (RFC 2047) and body decode to the original text" || fail "UTF-8 e-mail: $subj"
+
+# -- 9. every message accepted exactly once -------------------------------------------------
 $py "$check" tally "$http_log" "$smtp_log" >"$tmp/tally"
 q "SELECT idempotency_key, attempts, status FROM anomaly.alert_outbox o JOIN anomaly.channels c ON c.id = o.channel_id
     WHERE c.name LIKE 'suite %' ORDER BY 1" >"$tmp/outbox"
