@@ -129,7 +129,10 @@ COMMENT ON FUNCTION anomaly.alert_link(pg_catalog.text, anomaly.anomaly_log, pg_
 CREATE FUNCTION anomaly.alert_document(l anomaly.anomaly_log, event pg_catalog.text, cfg anomaly.delivery_settings)
     RETURNS pg_catalog.jsonb
     LANGUAGE plpgsql STABLE
+    -- Payloads do not depend on the session that queues them.
     SET search_path = pg_catalog, pg_temp
+    SET IntervalStyle = postgres
+    SET extra_float_digits = 1
 AS $$
 DECLARE
     m anomaly.metrics;

@@ -47,7 +47,10 @@ CREATE FUNCTION anomaly.digest_document(c anomaly.channels, kind pg_catalog.text
                                         cfg anomaly.delivery_settings)
     RETURNS pg_catalog.jsonb
     LANGUAGE plpgsql STABLE
+    -- Payloads do not depend on the session that queues them.
     SET search_path = pg_catalog, pg_temp
+    SET IntervalStyle = postgres
+    SET extra_float_digits = 1
 AS $$
 DECLARE
     sevs text[] := ARRAY(SELECT s FROM unnest(CASE kind WHEN 'daily_digest' THEN c.daily_digest ELSE c.weekly_digest END) s
