@@ -37,7 +37,10 @@ $py "$root/test/services/smtp_sink.py" --log "$smtp_log" --port-file "$tmp/smtp.
 for _ in $(seq 100); do [ -s "$tmp/http.port" ] && [ -s "$tmp/smtp.port" ] && break; sleep 0.1; done
 http_port=$(cat "$tmp/http.port") smtp_port=$(cat "$tmp/smtp.port")
 base=http://127.0.0.1:$http_port
-control() { curl -sf -X POST -d "$1" "$base/_control" >/dev/null; }
+control() {
+  $py -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode()), timeout=5).read()' \
+    "$base/_control" "$1"
+}
 
 # Compares what the receiver got with an expected file.
 compare() {
@@ -158,7 +161,7 @@ r=$(q "SELECT string_agg(c.kind || ':' || o.status || ':' || o.attempts || ':' |
          FROM anomaly.alert_outbox o JOIN anomaly.channels c ON c.id = o.channel_id WHERE o.alert_id = $a4")
 [ "$r" = "pagerduty:sent:1:200 slack:dead:1:404" ] && ok "404 is permanent: dead after one attempt; metric filter and disabled channels respected" \
   || fail "permanent failure: $r"
-q "UPDATE anomaly.channels SET enabled = true, metrics = '{suite_revenue,suite_orders}'" >/dev/null
+q "UPDATE anomaly.channels SET enabled = true, metrics = '{suite_revenue,suite_orders}' WHERE name LIKE 'suite %'" >/dev/null
 control '{"reset": true}'
 
 # -- 5. digests: warnings of a day, infos of a week, grouped per metric ------------------
@@ -214,13 +217,13 @@ r=$(q "SELECT count(*) FROM anomaly.alert_outbox WHERE status = 'pending'")
 q "UPDATE anomaly.delivery_settings SET timeout_ms = 400" >/dev/null
 control '{"stall_after": 0, "stall_seconds": 3}'
 a7=$(q "SELECT delivery_suite.incident('suite_orders', '{}', 'warning', '2024-03-10', 10)")
-q "UPDATE anomaly.channels SET enabled = false WHERE name <> 'suite hook'" >/dev/null
+q "UPDATE anomaly.channels SET enabled = false WHERE name LIKE 'suite %' AND name <> 'suite hook'" >/dev/null
 t0=$(date +%s.%N); deliver; t1=$(date +%s.%N)
 r=$(q "SELECT o.status || ':' || o.attempts || ':' || (o.last_error ~ 'timed out') FROM anomaly.alert_outbox o WHERE o.alert_id = $a7 AND o.attempts > 0")
 quick=$($py -c "print(float('$t1') - float('$t0') < 2.5)")
 [ "$r" = "pending:1:true" ] && [ "$quick" = True ] && ok "timeout_ms 400 against a 3 s stall: timed out, pending" || fail "timeout: $r, quick=$quick"
 control '{"reset": true}'
-q "UPDATE anomaly.channels SET enabled = true; UPDATE anomaly.delivery_settings SET timeout_ms = 5000, retry_base = '0';
+q "UPDATE anomaly.channels SET enabled = true WHERE name LIKE 'suite %'; UPDATE anomaly.delivery_settings SET timeout_ms = 5000, retry_base = '0';
    UPDATE anomaly.alert_outbox SET next_attempt_at = now() WHERE status = 'pending'" >/dev/null
 deliver
 
