@@ -235,6 +235,11 @@ std::string render_svg_chart(const ChartData &d, StopToken &stop) {
     for (const ChartMark &m : d.marks)
         if (n > 0 && m.t >= t0 && m.t <= t1) yr.add(m.value);
     const bool has_data = !yr.empty();
+    // Known events are named along the top: leave them a little headroom.
+    const bool events_shown = n > 0 && std::any_of(d.events.begin(), d.events.end(), [&](const ChartEvent &e) {
+        return e.end >= t0 && e.start <= t1;
+    });
+    if (has_data && events_shown) yr.hi += 0.08 * std::max(yr.hi - yr.lo, std::fabs(yr.hi) * 0.1);
     const NumberTicks yt = has_data ? nice_number_ticks(yr.lo, yr.hi, 5) : nice_number_ticks(0, 1, 5);
 
     // Left margin: room for the widest value label.
