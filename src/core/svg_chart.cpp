@@ -255,7 +255,8 @@ std::string render_svg_chart(const ChartData &d, StopToken &stop) {
         x1 += 43200;
     }
     const Scale x{x0, x1, left + 6, right - 6};
-    const Scale y{yt.lo, yt.hi, kPlotBottom, kPlotTop};
+    // Points keep 6 px off the frame, so that a marker at an extreme is whole.
+    const Scale y{yt.lo, yt.hi, kPlotBottom - 6, kPlotTop + 6};
 
     std::string s;
     s.reserve(8192 + n * 40);

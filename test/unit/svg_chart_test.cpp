@@ -196,10 +196,10 @@ ChartData three_points() {
 }
 
 TEST(SvgChart, ThreePointsHaveExactCoordinates) {
-    // y: ticks 10..20 step 2 map to 298 (bottom) .. 58 (top); x: the plot
-    // spans 48..880, the points 54..874 (6 px inset).
+    // y: ticks 10..20 step 2 map to 292 .. 64 (the plot spans 298..58, 6 px
+    // inset); x: the plot spans 48..880, the points 54..874 (6 px inset).
     const std::string svg = render(three_points());
-    EXPECT_EQ(path_of(svg, "series-line"), "M54,298 L464,58 L874,178");
+    EXPECT_EQ(path_of(svg, "series-line"), "M54,292 L464,64 L874,178");
     EXPECT_EQ(count(svg, "class=\"y-label\""), 6);
     EXPECT_NE(svg.find(">20</text>"), std::string::npos);
     EXPECT_EQ(svg.find("class=\"band\""), std::string::npos);
@@ -212,7 +212,7 @@ TEST(SvgChart, ThreePointsHaveExactCoordinates) {
 TEST(SvgChart, MissingValuesBreakTheLine) {
     ChartData d = three_points();
     d.value[1] = kNaN;  // 10 and 15 left: ticks 10..15 step 1
-    EXPECT_EQ(path_of(render(d), "series-line"), "M54,298 M874,58");
+    EXPECT_EQ(path_of(render(d), "series-line"), "M54,292 M874,64");
 }
 
 TEST(SvgChart, BandIsOneClosedPolygonPerRun) {
@@ -221,8 +221,8 @@ TEST(SvgChart, BandIsOneClosedPolygonPerRun) {
     d.lower = {10, 10, kNaN};
     d.upper = {14, 20, kNaN};
     const std::string svg = render(d);
-    EXPECT_EQ(path_of(svg, "band"), "M54,202 L464,58 L464,298 L54,298 Z");
-    EXPECT_EQ(path_of(svg, "expected-line"), "M54,250 L464,202 L874,154");
+    EXPECT_EQ(path_of(svg, "band"), "M54,200.8 L464,64 L464,292 L54,292 Z");
+    EXPECT_EQ(path_of(svg, "expected-line"), "M54,246.4 L464,200.8 L874,155.2");
     EXPECT_NE(svg.find(">normal range</text>"), std::string::npos);
 }
 
@@ -233,7 +233,7 @@ TEST(SvgChart, MarksBySeverityInsideTheRangeOnly) {
                {d.t[2] + 10 * kDay, 15, MarkSeverity::info, "outside"}};
     const std::string svg = render(d);
     EXPECT_EQ(count(svg, "class=\"mark "), 2);
-    EXPECT_EQ(count(svg, "class=\"mark mark-critical\" cx=\"464\" cy=\"58\""), 1);  // at the series value
+    EXPECT_EQ(count(svg, "class=\"mark mark-critical\" cx=\"464\" cy=\"64\""), 1);  // at the series value
     EXPECT_EQ(count(svg, "class=\"mark mark-warning\" cx=\"874\" cy=\"178\""), 1);
     EXPECT_NE(svg.find("fill=\"#d62728\""), std::string::npos);
     // The legend names the severities shown, and only those.
