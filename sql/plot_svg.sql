@@ -73,6 +73,17 @@ SET timezone = 'Asia/Tokyo';
 SELECT anomaly.plot_svg('chart_sales') = (SELECT svg FROM chart) AS same_in_tokyo;
 SET timezone = 'UTC';
 
+-- Five days later without new data: the "missing data" rule fires on the
+-- last point (Mar 31); its alert is one more marker.
+SELECT alerts_opened FROM anomaly.check_metric('chart_sales', '2024-04-05');
+WITH c AS (SELECT xmlparse(document anomaly.plot_svg('chart_sales', NULL, '2024-03-01', '2024-04-05')) AS x),
+     ns AS (SELECT ARRAY[ARRAY['s', 'http://www.w3.org/2000/svg']] AS ns)
+SELECT cardinality(xpath('//s:circle[starts-with(@class, "mark ")]', x, ns)) AS markers,
+       (SELECT count(*) FROM anomaly.anomaly_log l JOIN anomaly.metrics m ON m.id = l.metric_id
+        WHERE m.name = 'chart_sales' AND l.peak_ts >= '2024-03-01' AND l.peak_ts < '2024-04-05') AS alerts_in_period,
+       array_to_string(xpath('//s:circle[starts-with(@class, "mark ")]/@class', x, ns)::text[], ', ') AS marker_classes
+FROM c, ns;
+
 -- A metric with dimensions: one chart per series.
 CREATE TABLE chart_demo.regional (day date, region text, amount float8, PRIMARY KEY (day, region));
 INSERT INTO chart_demo.regional
@@ -84,11 +95,13 @@ SELECT position('chart_regional · region=EU' IN anomaly.plot_svg('chart_regiona
 
 -- Errors.
 \set VERBOSITY default
+\set SHOW_CONTEXT never
 SELECT anomaly.plot_svg('no_such_metric');
 SELECT anomaly.plot_svg('chart_regional', NULL, '2024-03-01', '2024-04-01');
 SELECT anomaly.plot_svg('chart_regional', '{"region": "APAC"}', '2024-03-01', '2024-04-01');
 SELECT anomaly.plot_svg('chart_sales', NULL, '2024-03-01', '2024-02-01');
 SELECT anomaly.plot_svg(NULL);
+SELECT anomaly.plot_svg('chart_sales', '{"region": "EU"}');
 \set VERBOSITY terse
 
 -- svg_chart over plain arrays: three days, wall-clock times as labelled.

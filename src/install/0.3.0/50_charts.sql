@@ -55,6 +55,7 @@ DECLARE
     t_to timestamptz := plot_svg."to";
     caller_zone text := current_setting('TimeZone');
     pts anomaly.chart_point[];
+    mark_ts timestamptz[];
     all_series jsonb[];
     wall timestamp[];
     vals float8[];
@@ -82,6 +83,10 @@ BEGIN
         RAISE EXCEPTION 'plot_svg: series must be a JSON object such as {"region": "EU"}, not %', ser USING ERRCODE = '22023';
     END IF;
     IF m.dimension_columns = '{}' THEN
+        IF ser IS NOT NULL AND ser <> '{}' THEN
+            RAISE EXCEPTION 'metric "%" has no dimension columns: series must be NULL or {}, not %', m.name, ser
+                USING ERRCODE = '22023';
+        END IF;
         ser := '{}';
     END IF;
 
@@ -140,26 +145,29 @@ BEGIN
         zone := 'UTC';
         zone_note := ': the clock change repeats hours';
     END IF;
-    WITH sp AS (SELECT * FROM unnest(pts) p WHERE p.series = ser),
-         grid AS (SELECT generate_series(min(sp.ts), max(sp.ts), m.frequency) AS ts FROM sp),
-         j AS (SELECT coalesce(sp.ts, grid.ts) AS ts, sp.value, sp.expected, sp.lower, sp.upper
-               FROM grid FULL JOIN sp ON sp.ts = grid.ts)
-    SELECT array_agg(j.ts AT TIME ZONE zone ORDER BY j.ts), array_agg(j.value ORDER BY j.ts),
-           array_agg(j.expected ORDER BY j.ts), array_agg(j.lower ORDER BY j.ts), array_agg(j.upper ORDER BY j.ts)
-      INTO wall, vals, exps, lows, ups
-      FROM j;
-
-    -- Marks: the incidents logged for the series whose peak is in the period.
+    -- Marks: the incidents logged for the series whose peak is in the period;
+    -- their times join the time axis (a missing-data alert after the last
+    -- point is drawn where the data should be).
     SELECT coalesce(jsonb_agg(jsonb_build_object(
                'ts', l.peak_ts AT TIME ZONE zone,
                'severity', CASE WHEN l.status = 'suppressed' THEN 'suppressed' ELSE l.severity END,
                'value', CASE WHEN l.value > '-Infinity' AND l.value < 'Infinity' THEN l.value END,
                'label', '#' || l.id || ' ' || l.status
                         || CASE WHEN l.event_name IS NOT NULL THEN ' by ' || l.event_name ELSE '' END
-                        || ': ' || l.message) ORDER BY l.peak_ts, l.id), '[]'), count(*)
-      INTO marks, n_alerts
+                        || ': ' || l.message) ORDER BY l.peak_ts, l.id), '[]'), count(*), array_agg(l.peak_ts)
+      INTO marks, n_alerts, mark_ts
       FROM anomaly.anomaly_log l
      WHERE l.metric_id = m.id AND l.series = ser AND l.peak_ts >= t_from AND l.peak_ts < t_to;
+
+    WITH sp AS (SELECT * FROM unnest(pts) p WHERE p.series = ser),
+         grid AS (SELECT generate_series(min(sp.ts), max(sp.ts), m.frequency) AS ts FROM sp
+                  UNION SELECT u.ts FROM unnest(mark_ts) AS u(ts)),
+         j AS (SELECT coalesce(sp.ts, grid.ts) AS ts, sp.value, sp.expected, sp.lower, sp.upper
+               FROM grid FULL JOIN sp ON sp.ts = grid.ts)
+    SELECT array_agg(j.ts AT TIME ZONE zone ORDER BY j.ts), array_agg(j.value ORDER BY j.ts),
+           array_agg(j.expected ORDER BY j.ts), array_agg(j.lower ORDER BY j.ts), array_agg(j.upper ORDER BY j.ts)
+      INTO wall, vals, exps, lows, ups
+      FROM j;
 
     -- Known events of the metric and series overlapping the period.
     SELECT coalesce(jsonb_agg(jsonb_build_object(
