@@ -102,6 +102,10 @@ SELECT anomaly.plot_svg('chart_regional', '{"region": "APAC"}', '2024-03-01', '2
 SELECT anomaly.plot_svg('chart_sales', NULL, '2024-03-01', '2024-02-01');
 SELECT anomaly.plot_svg(NULL);
 SELECT anomaly.plot_svg('chart_sales', '{"region": "EU"}');
+-- plot_svg reads the monitoring tables with your rights: a reader of the BI views only cannot.
+SET ROLE anomaly_reader;
+SELECT anomaly.plot_svg('chart_sales');
+RESET ROLE;
 \set VERBOSITY terse
 
 -- svg_chart over plain arrays: three days, wall-clock times as labelled.
