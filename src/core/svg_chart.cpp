@@ -245,7 +245,7 @@ std::string render_svg_chart(const ChartData &d, StopToken &stop) {
     // Left margin: room for the widest value label.
     int widest = 1;
     for (double v : yt.values) widest = std::max(widest, text_length(format_number(v, yt.decimals)));
-    const double left = std::max(48.0, 14 + widest * kCharWidth + 10);
+    const double left = std::min(260.0, std::max(48.0, 14 + widest * kCharWidth + 10));
     const double right = kChartWidth - kPlotRightMargin;
 
     // Time range: a single point (or none) gets half a day on each side.

@@ -25,10 +25,20 @@ NumberTicks nice_number_ticks(double min, double max, int target) {
         max = 1;
     }
     if (min > max) std::swap(min, max);
+    // Beyond +-1e300 the range itself would overflow.
+    min = std::max(min, -1e300);
+    max = std::min(max, 1e300);
     if (min == max) {
         const double pad = min == 0 ? 1 : std::fabs(min) * 0.1;
         min -= pad;
         max += pad;
+    }
+    // A range below double precision at its magnitude (1e17 .. 1e17 + 1) is
+    // widened: its ticks could not be told apart.
+    const double mag = std::max(std::fabs(min), std::fabs(max));
+    if (max - min < mag * 1e-9) {
+        min -= mag * 1e-9;
+        max += mag * 1e-9;
     }
     NumberTicks t;
     t.step = nice_step((max - min) / target);
@@ -36,8 +46,10 @@ NumberTicks nice_number_ticks(double min, double max, int target) {
     const double k1 = std::ceil(max / t.step - 1e-9);
     t.lo = k0 * t.step;
     t.hi = k1 * t.step;
-    for (double k = k0; k <= k1 + 0.5; k += 1) {
-        const double v = k * t.step;
+    // (k1 - k0) <= 2 * target + 2: the step is at least the range / target.
+    const auto count = static_cast<long>(k1 - k0);
+    for (long i = 0; i <= count; ++i) {
+        const double v = (k0 + static_cast<double>(i)) * t.step;
         t.values.push_back(v == 0 ? 0 : v);
     }
     t.decimals = std::max(0, static_cast<int>(-std::floor(std::log10(t.step) + 1e-9)));

@@ -111,6 +111,11 @@ std::string truncate_text(std::string_view s, int max_chars) {
 std::string format_number(double x, int decimals) {
     if (std::isnan(x)) return "NaN";
     if (std::isinf(x)) return x > 0 ? "Infinity" : "-Infinity";
+    if (std::fabs(x) >= 1e15) {  // 1.23e+20: thousands separators stop helping
+        char buf[64];
+        auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific, 2);
+        return std::string(buf, res.ptr);
+    }
     if (decimals < 0) decimals = 0;
     if (decimals > 9) decimals = 9;
     char buf[512];

@@ -27,7 +27,8 @@ std::string truncate_text(std::string_view s, int max_chars);
 int text_length(std::string_view s);
 
 // x with `decimals` digits after the point (0..9), "," between thousands,
-// "-" for negatives, never "-0". Non-finite x: "NaN", "Infinity", "-Infinity".
+// "-" for negatives, never "-0"; from 1e15 on in scientific notation with 3
+// significant digits ("1.23e+20"). Non-finite x: "NaN", "Infinity", "-Infinity".
 std::string format_number(double x, int decimals);
 
 // A coordinate for SVG output: x rounded to one decimal, trailing ".0" dropped

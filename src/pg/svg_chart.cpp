@@ -46,8 +46,9 @@ struct RawObjects {
                             "events: [{\"name\": \"Black Friday\", \"start\": \"2024-11-29\", \"end\": \"2024-11-30\"}].")));
 }
 
-// The elements of a JSON array of objects; `keys` lists the accepted keys
-// (comma separated, for the error message).
+// The elements of a JSON array of objects: marks (keys ts, severity, value,
+// label) or events (name, start, end). Unknown keys, nested values and
+// missing keys are errors (22023).
 RawObjects read_objects(Jsonb *jb, const char *argument, bool marks) {
     RawObjects out{nullptr, 0};
     if (jb == nullptr) return out;

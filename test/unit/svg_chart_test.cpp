@@ -87,6 +87,21 @@ TEST(SvgChartTicks, DegenerateAndNonFiniteRanges) {
     EXPECT_DOUBLE_EQ(t.hi, 1);
 }
 
+TEST(SvgChartTicks, ExtremeRangesStayFinite) {
+    // Near-equal large values: widened, ticks distinct and increasing.
+    NumberTicks t = nice_number_ticks(1e17, 1e17 + 1, 5);
+    ASSERT_GE(t.values.size(), 2u);
+    ASSERT_LE(t.values.size(), 12u);
+    for (std::size_t i = 1; i < t.values.size(); ++i) EXPECT_GT(t.values[i], t.values[i - 1]);
+    // The whole double range: clamped to +-1e300.
+    t = nice_number_ticks(-1.7e308, 1.7e308, 5);
+    EXPECT_TRUE(std::isfinite(t.lo));
+    EXPECT_TRUE(std::isfinite(t.hi));
+    EXPECT_LE(t.values.size(), 12u);
+    EXPECT_EQ(format_number(1.234e20, 0), "1.23e+20");
+    EXPECT_EQ(format_number(-2e300, 0), "-2.00e+300");
+}
+
 TEST(SvgChartText, NumbersHaveThousandsSeparators) {
     EXPECT_EQ(format_number(1234567.891, 2), "1,234,567.89");
     EXPECT_EQ(format_number(-1234, 0), "-1,234");
@@ -275,6 +290,17 @@ TEST(SvgChart, EmptyAndSinglePointCharts) {
     d.value = {5};
     svg = render(d);
     EXPECT_EQ(path_of(svg, "series-line"), "M464,178");  // centred, a dot (round cap)
+}
+
+TEST(SvgChart, AbsurdValuesStillGiveAChart) {
+    ChartData d = three_points();
+    d.value = {1e300, -1e300, 5};
+    const std::string svg = render(d);
+    EXPECT_EQ(count(svg, "class=\"y-label\""), count(svg, "class=\"grid\""));
+    EXPECT_LE(count(svg, "class=\"y-label\""), 12);
+    d = three_points();
+    d.t = {0, 0.25, 0.5};  // half a second
+    EXPECT_NE(render(d).find("class=\"series-line\""), std::string::npos);
 }
 
 TEST(SvgChart, BadInputIsAnInvalidParameter) {
