@@ -35,7 +35,7 @@ cleanup
 # weekly pattern, a drop to 55 % on Apr 5 (warning), a spike on Mar 1 inside
 # the known event "rt: launch party" (suppressed), zero on the last day (critical,
 # still open). rt_latency (less is better): a spike on the last day (warning, open).
-"${psql[@]}" <<'SQL'
+"${psql[@]}" -o /dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE SCHEMA report_test;
 CREATE TABLE report_test.daily (metric text, day date, value float8, PRIMARY KEY (metric, day));
