@@ -5,11 +5,12 @@
 --      a filter per metric, the default layered rules) and the two Black
 --      Fridays as known events that suppress alerts on revenue and orders;
 --   2. CALL anomaly.run_checks(as_of => the day after the last demo day);
---   3. SELECT anomaly.schedule(): the pg_cron job that checks every 5 minutes
---      from now on (when pg_cron is there);
---   4. prints the open alerts (anomaly.open_alerts), the health of each
+--   3. prints the open alerts (anomaly.open_alerts), the health of each
 --      metric (anomaly.metric_health), and how the logged incidents
 --      (anomaly.alert_history) match the planted anomalies.
+-- Then run_demo.sh writes the HTML report (demo/report_html.sql) and
+-- installs the pg_cron schedule (demo/schedule.sql): the report shows the
+-- alerts of the demo data, not those of a scheduled run as of today.
 
 \set ON_ERROR_STOP on
 \set QUIET on
@@ -49,17 +50,6 @@ SELECT :metrics_checked AS metrics_checked, :points_scored AS points_scored, :al
        :suppressed AS suppressed, :auto_resolved AS auto_resolved, :metrics_failed AS metrics_failed,
        :'duration'::interval AS duration;
 
-SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_cron')
-       AND current_setting('cron.database_name', true) = current_database() AS cron_here \gset
-\if :cron_here
-CREATE EXTENSION IF NOT EXISTS pg_cron;
-SELECT anomaly.schedule() AS job_id \gset
-\echo '== SELECT anomaly.schedule(); -> pg_cron job' :job_id '(anomaly_detect.run_checks, every 5 minutes).'
-\echo '   It checks as of now(): the demo data ends on' :last_day 'so its first run opens a "missing data"'
-\echo '   alert per metric (the staleness rule at work). Stop it with SELECT anomaly.unschedule();'
-\else
-\echo '== pg_cron is not set up for this database: no schedule (CALL anomaly.run_checks() from any scheduler).'
-\endif
 
 \echo
 \echo '== Open alerts (SELECT * FROM anomaly.open_alerts), most severe first:'

@@ -8,9 +8,12 @@
 #                            years of generated daily metrics with planted anomalies
 #                            (demo/demo_data.sql), runs the detection (demo/detect.sql)
 #                            and prints the report (demo/report.sql); then registers the
-#                            metrics with the monitoring layer, checks them, installs the
-#                            pg_cron schedule and prints the open alerts and metric health
-#                            from the BI views (demo/monitor.sql). The cluster keeps
+#                            metrics with the monitoring layer, checks them and prints the
+#                            open alerts and metric health from the BI views
+#                            (demo/monitor.sql), writes the HTML report .demo/report.html
+#                            (open alerts, root causes, a chart per alerted metric:
+#                            demo/report_html.sql) and prints its path, and installs the
+#                            pg_cron schedule (demo/schedule.sql). The cluster keeps
 #                            running; a running demo cluster is stopped and rebuilt.
 #   demo/run_demo.sh stop    stops it (harmless when it is not running).
 #
@@ -145,6 +148,9 @@ start() {
 
   pgc_psql -d "$db" -P pager=off "${report_vars[@]}" -f "$root/demo/report.sql"
   pgc_psql -d "$db" -P pager=off -f "$root/demo/monitor.sql"
+  # The report before the schedule: it shows the alerts of the demo data.
+  pgc_psql -q -d "$db" -v title="anomaly_detect demo: open alerts" -f "$root/demo/report_html.sql" -o "$dir/report.html"
+  pgc_psql -d "$db" -P pager=off -f "$root/demo/schedule.sql"
 
   local psql_bin=psql
   command -v psql >/dev/null || psql_bin=$PGBIN/psql
@@ -152,6 +158,8 @@ start() {
   say "   $psql_bin -h $dir/sock -p $port -U postgres -d $db"
   say "   then e.g.  TABLE demo.alerts;   SELECT * FROM demo.scores() WHERE metric = 'revenue';   \\df+ anomaly.*"
   say "              TABLE anomaly.open_alerts;   TABLE anomaly.metric_health;   TABLE anomaly.rule_catalog;"
+  say "== HTML report (open alerts, root causes, a chart per alerted metric); open it in a browser:"
+  say "   $link/report.html"
   say "== Stop it with: make demo-stop"
   started=
 }
