@@ -26,6 +26,25 @@ CREATE FUNCTION pg_temp.alert(metric text, first date, series jsonb DEFAULT '{}'
 $$;
 
 CREATE SCHEMA rc;
+-- 0. The baseline every analysis compares with, by hand. Series a: 10, 12,
+--    11, 13, 9 then 20: median 11, absolute deviations 1 1 0 2 2, MAD 1, scale
+--    1.4826: residual 9, z = 6.0704. Series b: 5, 5, 5, 5, 6 then 7: MAD 0,
+--    so the scale is 1.2533 * mean absolute deviation 0.2 = 0.25066: z =
+--    7.9788. Summed (a + b): 15, 17, 16, 18, 15 then 27: median 16, MAD 1:
+--    residual 11, z = 7.4194.
+CREATE TABLE rc.tiny (day date, k text, v float8);
+INSERT INTO rc.tiny SELECT '2024-01-01'::date + i, 'a', (ARRAY[10, 12, 11, 13, 9, 20])[i + 1] FROM generate_series(0, 5) i;
+INSERT INTO rc.tiny SELECT '2024-01-01'::date + i, 'b', (ARRAY[5, 5, 5, 5, 6, 7])[i + 1] FROM generate_series(0, 5) i;
+SELECT anomaly.add_metric('tiny', 'rc.tiny', 'day', 'v', dimension_columns => '{k}', default_rules => false) AS tiny_id \gset
+SELECT p.series, p.ts::date, p.value, p.expected, p.residual, round(p.z::numeric, 4) AS z
+FROM anomaly.root_cause_points(:tiny_id, '{}', true, '2024-01-06', '2024-01-06', 5) AS p
+UNION ALL
+SELECT p.series, p.ts::date, p.value, p.expected, p.residual, round(p.z::numeric, 4)
+FROM anomaly.root_cause_points(:tiny_id, '{}', false, '2024-01-06', '2024-01-06', 5) AS p;
+SELECT anomaly.root_cause_points(:tiny_id, '{}', false, '2024-01-06', '2024-01-06', 2);
+DELETE FROM anomaly.metrics WHERE name = 'tiny';
+SELECT anomaly.format_periods(1, '1 day'), anomaly.format_periods(3, '1 hour'), anomaly.format_periods(2, '15 minutes');
+
 -- Deterministic wiggles (no randomness): w11 in -5..5, w13 in -6..6, w7 in -3..3.
 CREATE TABLE rc.days AS
 SELECT d::date AS day, i, (i * 37) % 11 - 5 AS w11, (i * 53) % 13 - 6 AS w13, (i * 29) % 7 - 3 AS w7

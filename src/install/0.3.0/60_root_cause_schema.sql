@@ -128,4 +128,4 @@ CREATE TRIGGER metrics_check_formula BEFORE INSERT OR UPDATE OF formula, name ON
 ALTER TABLE anomaly.anomaly_log ADD COLUMN root_causes pg_catalog.jsonb;
 
 COMMENT ON COLUMN anomaly.anomaly_log.root_causes IS
-'Top causes (anomaly.root_cause, at most 5) when the incident opened or last grew while open: [{"rank", "kind", "metric", "series", "score", "evidence"}]; [] when nothing explains it; NULL for alerts already closed or suppressed when first written (ask anomaly.root_cause(id)) or when the analysis failed (a WARNING said why).';
+'Top causes (anomaly.root_cause, at most 5) when the incident opened or last grew while open: [{"rank", "kind", "metric", "series", "score", "evidence"}]; [] when nothing explains it; NULL for info alerts and for alerts already closed or suppressed when first written (ask anomaly.root_cause(id)) or when the analysis failed (a WARNING said why).';

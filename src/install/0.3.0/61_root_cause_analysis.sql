@@ -275,7 +275,7 @@ BEGIN
         FROM scored sc WHERE sc.ep >= 0.05
     )
     SELECT 'dimension'::text, m.name, jsonb_build_object(r.col, r.val), least(r.ep, 1),
-           format('%s=%s: %s vs expected %s (%s%%) from %s to %s; explains %s%% of the %s of %s (surprise %s)',
+           format('%s=%s: %s vs expected %s (%s%%) from %s to %s; explains %s%% of the %s in %s (surprise %s)',
                   r.col, r.val, anomaly.format_number(r.actual), anomaly.format_number(r.expected),
                   CASE WHEN r.actual >= r.expected THEN '+' ELSE '' END
                       || anomaly.format_number(round(anomaly.pct_change(r.actual, r.expected))),
@@ -328,7 +328,7 @@ BEGIN
                             anomaly.format_ts(a.first_ts, m.frequency), anomaly.format_ts(a.last_ts, m.frequency))
                 WHEN s.delta IS NULL THEN
                      format('%s is not positive: its log change is undefined', s.name)
-                ELSE format('%s %s%% (%s vs expected %s per period, %s to %s); %s %s%% of the %s of %s = %s',
+                ELSE format('%s %s%% (%s vs expected %s per period, %s to %s); %s %s%% of the %s in %s = %s',
                             s.name,
                             CASE WHEN s.actual < s.expected THEN 'fell ' ELSE 'rose ' END
                                 || anomaly.format_number(abs(round(anomaly.pct_change(s.actual, s.expected)))),

@@ -6,9 +6,11 @@
 -- same statement as run_checks' upsert: no extra row version, and whatever
 -- reads the row afterwards in that transaction (the delivery outbox) sees
 -- them. Alerts that are already closed when first written (a first check
--- over years of history writes hundreds of them) and suppressed ones are not
--- analysed: root_causes stays NULL and anomaly.root_cause(id) answers on
--- demand. This keeps the first run's cost where it was. An error in the analysis (a related
+-- over years of history writes hundreds of them), suppressed ones and info
+-- alerts (moves in the good direction, level shifts: weekly digest material,
+-- and level-shift alerts grow every day for weeks) are not analysed:
+-- root_causes stays NULL and anomaly.root_cause(id) answers on demand. Each
+-- analysis costs 10-60 ms (one read per metric involved). An error in the analysis (a related
 -- metric's source gone, too many series) must not fail the check: it leaves
 -- root_causes NULL with a WARNING.
 ---------------------------------------------------------------------------
@@ -53,13 +55,14 @@ COMMENT ON FUNCTION anomaly.anomaly_log_root_causes() IS
 'Trigger of anomaly.anomaly_log: fills root_causes (anomaly.root_causes_json) when an open incident is written or grows; NULL when the analysis fails (with a WARNING).';
 
 CREATE TRIGGER root_causes_on_open BEFORE INSERT ON anomaly.anomaly_log
-    FOR EACH ROW WHEN (NEW.status IN ('triggered', 'investigating', 'escalated'))
+    FOR EACH ROW WHEN (NEW.status IN ('triggered', 'investigating', 'escalated') AND NEW.severity <> 'info')
     EXECUTE FUNCTION anomaly.anomaly_log_root_causes();
 
 CREATE TRIGGER root_causes_on_growth BEFORE UPDATE OF first_ts, last_ts, points ON anomaly.anomaly_log
     FOR EACH ROW
     WHEN ((OLD.first_ts IS DISTINCT FROM NEW.first_ts OR OLD.last_ts IS DISTINCT FROM NEW.last_ts
            OR OLD.points IS DISTINCT FROM NEW.points)
+          AND NEW.severity <> 'info'
           AND (OLD.status IN ('triggered', 'investigating', 'escalated')
                OR NEW.status IN ('triggered', 'investigating', 'escalated')))
     EXECUTE FUNCTION anomaly.anomaly_log_root_causes();

@@ -12,9 +12,11 @@
 -- re-keys alerts in build_incidents, a relation or formula declared later
 -- regroups the past). A table would need triggers that merge and split
 -- groups on every one of those changes; the view is always consistent and
--- cheap: alerts are first cut into time clusters by one sort (a sweep over
--- [first_ts - 3 periods, last_ts + 3 periods]), so pairs are only formed
--- inside a cluster. Measured in docs/drafts/root_cause.md.
+-- cheap: alerts of one metric are grouped by one sweep per metric (linear
+-- after the sort), pairs are only formed between alerts of related metrics,
+-- and the components are found by a recursive walk over those edges (its
+-- cost grows with the square of an incident's size, not of the log's).
+-- Measured in docs/drafts/root_cause.md.
 ---------------------------------------------------------------------------
 
 CREATE VIEW anomaly.metric_relations AS
@@ -41,61 +43,86 @@ COMMENT ON COLUMN anomaly.metric_relations.related_id IS 'Id of the related metr
 COMMENT ON COLUMN anomaly.metric_relations.related_metric IS 'Name of the related metric.';
 COMMENT ON COLUMN anomaly.metric_relations.relation IS 'declared, formula_term or term_of.';
 
-CREATE VIEW anomaly.incidents WITH (security_barrier) AS
-WITH RECURSIVE al AS (
-    SELECT l.id, l.metric_id, m.name, l.series, l.first_ts, l.last_ts, l.status, l.severity,
-           3 * m.frequency AS tol
+-- The grouping itself, as a function so that it runs without JIT: the
+-- planner cannot estimate the recursive walk and would compile it for
+-- seconds (measured: 4 s of JIT for a 200 ms query).
+CREATE FUNCTION anomaly.incident_groups()
+    RETURNS TABLE(alert_id pg_catalog.int8, incident_id pg_catalog.int8, is_term pg_catalog.bool)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    COST 10000 ROWS 1000
+    SET search_path = pg_catalog, pg_temp
+    SET jit = off
+AS $$
+WITH RECURSIVE al AS MATERIALIZED (
+    SELECT l.id, l.metric_id, m.name, l.first_ts, l.last_ts, l.status, l.severity, 3 * m.frequency AS tol
     FROM anomaly.anomaly_log l
     JOIN anomaly.metrics m ON m.id = l.metric_id
-    WHERE l.status <> 'suppressed' AND pg_catalog.has_table_privilege(m.source, 'SELECT')
-), sweep AS (
-    SELECT al.*, pg_catalog.max(al.last_ts + al.tol)
-                     OVER (ORDER BY al.first_ts - al.tol, al.id
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach_before
-    FROM al
-), clustered AS (
-    SELECT sweep.*,
-           pg_catalog.sum(CASE WHEN sweep.reach_before IS NULL
-                                    OR sweep.first_ts - sweep.tol > sweep.reach_before
-                               THEN 1 ELSE 0 END)
-               OVER (ORDER BY sweep.first_ts - sweep.tol, sweep.id) AS cluster
-    FROM sweep
-), edge AS (
-    SELECT x.id AS a_id, y.id AS b_id
-    FROM clustered x
-    JOIN clustered y ON y.cluster = x.cluster AND y.id <> x.id
-    WHERE y.first_ts <= x.last_ts + pg_catalog.interval_larger(x.tol, y.tol)
-      AND x.first_ts <= y.last_ts + pg_catalog.interval_larger(x.tol, y.tol)
-      AND (x.metric_id = y.metric_id
-           OR EXISTS (SELECT FROM anomaly.metric_relations r
-                      WHERE r.metric_id = x.metric_id
-                        AND r.related_id = y.metric_id))
+    WHERE l.status <> 'suppressed' AND has_table_privilege(m.source, 'SELECT')
+), links AS MATERIALIZED (
+    SELECT DISTINCT r.metric_id AS a, r.related_id AS b, r.relation = 'term_of' AS a_is_term
+    FROM anomaly.metric_relations r
+), same_metric AS (
+    -- Alerts of one metric: one sweep per metric over [first_ts, last_ts + tol]
+    -- finds the overlapping runs; each alert is linked to the run's first.
+    SELECT s.id, pg_catalog.first_value(s.id) OVER (PARTITION BY s.metric_id, s.run ORDER BY s.first_ts, s.id) AS head
+    FROM (SELECT w.*, pg_catalog.sum(CASE WHEN w.reach_before IS NULL OR w.first_ts > w.reach_before THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY w.metric_id ORDER BY w.first_ts, w.id) AS run
+          FROM (SELECT al.*, pg_catalog.max(al.last_ts + al.tol)
+                                 OVER (PARTITION BY al.metric_id ORDER BY al.first_ts, al.id
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach_before
+                FROM al) AS w) AS s
+), related_pair AS MATERIALIZED (
+    -- Each alert with the metrics related to its own (one hash join each way).
+    SELECT x.id, x.first_ts, x.last_ts, x.tol, k.b
+    FROM al x JOIN links k ON k.a = x.metric_id
+), edge AS MATERIALIZED (
+    SELECT same_metric.id AS a_id, same_metric.head AS b_id FROM same_metric WHERE same_metric.id <> same_metric.head
+    UNION ALL
+    SELECT same_metric.head, same_metric.id FROM same_metric WHERE same_metric.id <> same_metric.head
+    UNION ALL
+    -- Alerts of related metrics whose periods overlap within the larger tolerance.
+    SELECT p.id, y.id
+    FROM related_pair p
+    JOIN al y ON y.metric_id = p.b
+    WHERE y.first_ts <= p.last_ts + pg_catalog.interval_larger(p.tol, y.tol)
+      AND p.first_ts <= y.last_ts + pg_catalog.interval_larger(p.tol, y.tol)
 ), reach (id, root) AS (
     SELECT al.id, al.id FROM al
     UNION
     SELECT edge.b_id, reach.root FROM reach JOIN edge ON edge.a_id = reach.id
 ), member AS (
-    SELECT al.*, c.incident_id,
-           -- A term of another member's formula is a cause rather than an effect.
-           EXISTS (SELECT FROM anomaly.metric_relations r JOIN al o ON o.metric_id = r.related_id
-                   JOIN reach ro ON ro.id = o.id AND ro.root = c.incident_id
-                   WHERE r.metric_id = al.metric_id AND r.relation = 'term_of') AS is_term
+    SELECT al.*, c.incident_id
     FROM (SELECT reach.id, pg_catalog.min(reach.root) AS incident_id FROM reach GROUP BY reach.id) AS c
     JOIN al ON al.id = c.id
+), term_member AS (
+    -- A term of another member's formula is a cause rather than an effect.
+    SELECT DISTINCT x.id
+    FROM member x
+    JOIN links k ON k.a = x.metric_id AND k.a_is_term
+    JOIN member y ON y.metric_id = k.b AND y.incident_id = x.incident_id
 )
-SELECT member.incident_id,
-       pg_catalog.min(member.first_ts) AS first_ts,
-       pg_catalog.max(member.last_ts) AS last_ts,
-       pg_catalog.array_agg(DISTINCT member.name ORDER BY member.name) AS metrics,
-       pg_catalog.array_agg(member.id ORDER BY member.id) AS alert_ids,
-       pg_catalog.count(*)::pg_catalog.int4 AS alerts,
-       (pg_catalog.array_agg(member.name ORDER BY member.first_ts, member.is_term DESC, member.id))[1] AS root_metric,
-       (pg_catalog.array_agg(member.id ORDER BY member.first_ts, member.is_term DESC, member.id))[1] AS root_alert_id,
-       CASE WHEN pg_catalog.bool_or(member.status = ANY (ARRAY['triggered', 'investigating', 'escalated']))
-            THEN 'open' ELSE 'closed' END AS status,
-       (pg_catalog.array_agg(member.severity ORDER BY CASE member.severity WHEN 'critical' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END))[1] AS severity
-FROM member
-GROUP BY member.incident_id;
+SELECT member.id, member.incident_id, t.id IS NOT NULL
+FROM member LEFT JOIN term_member t ON t.id = member.id;
+$$;
+
+COMMENT ON FUNCTION anomaly.incident_groups() IS
+'Helper of anomaly.incidents: for every alert (suppressed ones and those of metrics whose source you cannot read left out) its incident (the smallest alert id of its group of overlapping alerts of one metric or of related metrics) and whether its metric is a term of another member''s formula.';
+
+CREATE VIEW anomaly.incidents WITH (security_barrier) AS
+SELECT g.incident_id,
+       min(l.first_ts) AS first_ts,
+       max(l.last_ts) AS last_ts,
+       array_agg(DISTINCT m.name ORDER BY m.name) AS metrics,
+       array_agg(l.id ORDER BY l.id) AS alert_ids,
+       count(*)::int4 AS alerts,
+       (array_agg(m.name ORDER BY l.first_ts, NOT g.is_term, l.id))[1] AS root_metric,
+       (array_agg(l.id ORDER BY l.first_ts, NOT g.is_term, l.id))[1] AS root_alert_id,
+       CASE WHEN bool_or(l.status IN ('triggered', 'investigating', 'escalated')) THEN 'open' ELSE 'closed' END AS status,
+       (array_agg(l.severity ORDER BY CASE l.severity WHEN 'critical' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END))[1] AS severity
+FROM anomaly.incident_groups() AS g
+JOIN anomaly.anomaly_log l ON l.id = g.alert_id
+JOIN anomaly.metrics m ON m.id = l.metric_id
+GROUP BY g.incident_id;
 
 COMMENT ON VIEW anomaly.incidents IS 'Alerts of one metric or of related metrics (anomaly.metric_relations) whose periods overlap within 3 periods, grouped into incidents (suppressed alerts left out; only metrics whose source you can read).';
 COMMENT ON COLUMN anomaly.incidents.incident_id IS 'Incident id: the smallest alert id in it (stable while the incident keeps its first alert; when two incidents merge, the older id wins).';
