@@ -37,6 +37,19 @@ CREATE FUNCTION anomaly.format_periods(n pg_catalog.int4, frequency pg_catalog.i
 COMMENT ON FUNCTION anomaly.format_periods(pg_catalog.int4, pg_catalog.interval) IS
 'n periods of length frequency in words, as root-cause evidence shows them: 1 day, 3 days, 2 hours, 1 week, 4 periods.';
 
+-- Numbers in evidence: 4 significant digits below 100 (a conversion rate of
+-- 0.021 stays 0.021), else as alert messages show them.
+CREATE FUNCTION anomaly.format_evidence_number(x pg_catalog.float8)
+    RETURNS pg_catalog.text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    RETURN CASE WHEN x IS NULL OR x = 0 OR NOT (x > '-Infinity' AND x < 'Infinity') OR abs(x) >= 100
+                THEN anomaly.format_number(x)
+                ELSE rtrim(rtrim(round(x::numeric, 3 - floor(log(abs(x)::numeric))::int)::text, '0'), '.') END;
+
+COMMENT ON FUNCTION anomaly.format_evidence_number(pg_catalog.float8) IS
+'A number as root-cause evidence shows it: 4 significant digits when |x| < 100 (0.021, 49.7, 1.234), else anomaly.format_number (2 decimals).';
+
 CREATE FUNCTION anomaly.root_cause_points(metric_id pg_catalog.int4, series_filter pg_catalog.jsonb,
                                           per_series pg_catalog.bool, window_from pg_catalog.timestamptz,
                                           window_to pg_catalog.timestamptz,
@@ -276,7 +289,7 @@ BEGIN
     )
     SELECT 'dimension'::text, m.name, jsonb_build_object(r.col, r.val), least(r.ep, 1),
            format('%s=%s: %s vs expected %s (%s%%) from %s to %s; explains %s%% of the %s in %s (surprise %s)',
-                  r.col, r.val, anomaly.format_number(r.actual), anomaly.format_number(r.expected),
+                  r.col, r.val, anomaly.format_evidence_number(r.actual), anomaly.format_evidence_number(r.expected),
                   CASE WHEN r.actual >= r.expected THEN '+' ELSE '' END
                       || anomaly.format_number(round(anomaly.pct_change(r.actual, r.expected))),
                   anomaly.format_ts(a.first_ts, m.frequency), anomaly.format_ts(a.last_ts, m.frequency),
@@ -332,7 +345,7 @@ BEGIN
                             s.name,
                             CASE WHEN s.actual < s.expected THEN 'fell ' ELSE 'rose ' END
                                 || anomaly.format_number(abs(round(anomaly.pct_change(s.actual, s.expected)))),
-                            anomaly.format_number(s.actual), anomaly.format_number(s.expected),
+                            anomaly.format_evidence_number(s.actual), anomaly.format_evidence_number(s.expected),
                             anomaly.format_ts(a.first_ts, m.frequency), anomaly.format_ts(a.last_ts, m.frequency),
                             CASE WHEN s.share >= 0 THEN 'explains' ELSE 'offsets' END,
                             coalesce(round(100 * abs(s.share))::text, 'n/a'),
