@@ -3,8 +3,10 @@
 --
 -- Every analysis compares what a metric did with what a causal baseline
 -- expected: the robust baseline of a series is the median (and 1.4826 * MAD
--- as its scale) of its last `baseline` = 28 periods before the analysed
--- window, so nothing inside the window (the anomaly itself) moves it.
+-- as its scale) of its last 28 periods before the analysed window, or the
+-- median of the same weekday (hour of day) for daily (hourly) metrics with a
+-- clear weekly (daily) cycle, so nothing inside the window (the anomaly
+-- itself) moves it.
 --   related_metric  residuals (value - baseline) of the alerted series over
 --                   the window [first_ts - 14 periods, last_ts] against those
 --                   of each candidate metric shifted by lag k = -3..3 periods
@@ -63,6 +65,8 @@ AS $$
 DECLARE
     m anomaly.metrics;
     caller_zone text := current_setting('TimeZone');
+    season int;
+    periods int;
 BEGIN
     SELECT * INTO m FROM anomaly.metrics AS x WHERE x.id = root_cause_points.metric_id;
     IF NOT FOUND THEN
@@ -71,33 +75,62 @@ BEGIN
     IF baseline_periods < 3 THEN
         RAISE EXCEPTION 'baseline_periods must be at least 3, not %', baseline_periods USING ERRCODE = '22023';
     END IF;
+    -- Weekly cycle of daily metrics, daily cycle of hourly ones; the
+    -- baseline then covers at least 4 cycles.
+    season := CASE m.frequency WHEN '1 day' THEN 7 WHEN '1 hour' THEN 24 ELSE 0 END;
+    periods := greatest(baseline_periods, 4 * season);
     IF caller_zone <> m.time_zone THEN
         PERFORM set_config('TimeZone', m.time_zone, true);
     END IF;
     RETURN QUERY
     WITH raw AS (
-        SELECT CASE WHEN per_series THEN s.series ELSE series_filter END AS ser, u.t, sum(u.v) AS v
-        FROM anomaly.metric_series(m.id, window_from - baseline_periods * m.frequency, window_to + m.frequency) AS s
+        SELECT CASE WHEN per_series THEN s.series ELSE series_filter END AS ser, u.t, sum(u.v) AS v,
+               CASE WHEN season > 0
+                    THEN floor(extract(epoch FROM u.t) / extract(epoch FROM m.frequency))::int8 % season END AS ph
+        FROM anomaly.metric_series(m.id, window_from - periods * m.frequency, window_to + m.frequency) AS s
         CROSS JOIN LATERAL unnest(s.ts, s.v) AS u(t, v)
         WHERE s.series @> series_filter AND u.t <= window_to AND u.v > '-Infinity' AND u.v < 'Infinity'
         GROUP BY 1, 2
     ), base AS (
         SELECT raw.ser, percentile_cont(0.5) WITHIN GROUP (ORDER BY raw.v) AS center
         FROM raw WHERE raw.t < window_from GROUP BY raw.ser HAVING count(*) >= 3
+    ), phase AS (
+        SELECT raw.ser, raw.ph, percentile_cont(0.5) WITHIN GROUP (ORDER BY raw.v) AS center, count(*) AS n
+        FROM raw WHERE raw.t < window_from AND raw.ph IS NOT NULL GROUP BY raw.ser, raw.ph
     ), spread AS (
+        -- The seasonal baseline (median per phase of the cycle) is used when
+        -- every phase has 2 points and it cuts the mean absolute deviation by 30 % or more.
         SELECT base.ser, base.center,
-               coalesce(nullif(1.482602218505602 * percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(raw.v - base.center)), 0),
-                        1.2533141373155 * avg(abs(raw.v - base.center))) AS scale
-        FROM base JOIN raw ON raw.ser = base.ser AND raw.t < window_from
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(raw.v - base.center)) AS mad,
+               avg(abs(raw.v - base.center)) AS meanad,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(raw.v - ph.center)) AS smad,
+               avg(abs(raw.v - ph.center)) AS smeanad,
+               count(DISTINCT raw.ph) = season AND min(ph.n) >= 2 AS full_cycle
+        FROM base
+        JOIN raw ON raw.ser = base.ser AND raw.t < window_from
+        LEFT JOIN phase ph ON ph.ser = raw.ser AND ph.ph = raw.ph
         GROUP BY base.ser, base.center
+    ), chosen AS (
+        SELECT sp.ser, sp.center,
+               coalesce(sp.full_cycle AND sp.smeanad < 0.7 * sp.meanad, false) AS seasonal,
+               CASE WHEN coalesce(sp.full_cycle AND sp.smeanad < 0.7 * sp.meanad, false)
+                    THEN coalesce(nullif(1.482602218505602 * sp.smad, 0), 1.2533141373155 * sp.smeanad)
+                    ELSE coalesce(nullif(1.482602218505602 * sp.mad, 0), 1.2533141373155 * sp.meanad) END AS scale
+        FROM spread sp
+    ), pts AS (
+        SELECT raw.ser, raw.t, raw.v,
+               CASE WHEN c.seasonal THEN ph.center ELSE c.center END AS e, c.scale
+        FROM raw
+        LEFT JOIN chosen c ON c.ser = raw.ser
+        LEFT JOIN phase ph ON ph.ser = raw.ser AND ph.ph = raw.ph
+        WHERE raw.t >= window_from
     )
-    SELECT raw.ser, raw.t, raw.v, sp.center, raw.v - sp.center,
-           CASE WHEN sp.scale > 0 THEN (raw.v - sp.center) / sp.scale
-                WHEN raw.v = sp.center THEN 0
-                WHEN raw.v > sp.center THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END
-    FROM raw LEFT JOIN spread sp ON sp.ser = raw.ser
-    WHERE raw.t >= window_from
-    ORDER BY raw.ser, raw.t;
+    SELECT pts.ser, pts.t, pts.v, pts.e, pts.v - pts.e,
+           CASE WHEN pts.scale > 0 THEN (pts.v - pts.e) / pts.scale
+                WHEN pts.v = pts.e THEN 0
+                WHEN pts.v > pts.e THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END
+    FROM pts
+    ORDER BY pts.ser, pts.t;
     IF caller_zone <> m.time_zone THEN
         PERFORM set_config('TimeZone', caller_zone, true);
     END IF;
@@ -105,7 +138,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION anomaly.root_cause_points(pg_catalog.int4, pg_catalog.jsonb, pg_catalog.bool, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.int4) IS
-'The points of a metric in [window_from, window_to] against a causal robust baseline: the series containing series_filter ({} = all), summed into one (per_series false) or one by one; expected = median of the baseline_periods periods before window_from (NULL with fewer than 3 points), residual = value - expected, z = residual / (1.4826 * MAD) (1.2533 * mean absolute deviation when MAD = 0). Read like run_checks reads (anomaly.metric_series, in the metric''s time zone, with the caller''s rights).';
+'The points of a metric in [window_from, window_to] against a causal robust baseline made of the periods before window_from only: the series containing series_filter ({} = all), summed into one (per_series false) or one by one. expected = median of the last baseline_periods periods (NULL with fewer than 3), or, for daily (hourly) metrics with a weekly (daily) cycle, the median of the same weekday (hour) over the last max(baseline_periods, 4 cycles) when every phase has 2 points and that cuts the mean absolute deviation by 30 % or more; residual = value - expected; z = residual / (1.4826 * MAD of the baseline''s residuals) (1.2533 * their mean absolute deviation when MAD = 0). Read like run_checks reads (anomaly.metric_series, in the metric''s time zone, with the caller''s rights).';
 
 -- The slice of an alert's series a metric with dimension columns can read:
 -- the alert's keys that are dimension columns of that metric ({} if none).
