@@ -126,6 +126,15 @@ SELECT pg_temp.add('order_value', 'rc.web', 'order_value');
 SELECT pg_temp.add('web_revenue', 'rc.web_revenue', 'amount');
 UPDATE anomaly.metrics SET formula = 'visits * conversion * order_value' WHERE name = 'web_revenue';
 
+-- 'fragile' spikes on Mar 10 and declares 'capped' related, a metric with
+-- more series than its cap (its own checks fail).
+CREATE TABLE rc.fragile AS
+SELECT day, CASE WHEN day = '2024-03-10' THEN 90 ELSE 50 + w7 END AS v FROM rc.days;
+CREATE TABLE rc.capped AS SELECT d.day, k.k, 10 + d.w11 AS v FROM rc.days d, (VALUES ('a'), ('b')) AS k(k);
+SELECT anomaly.add_metric('capped', 'rc.capped', 'day', 'v', dimension_columns => '{k}', max_series => 1,
+                          default_rules => false) > 0 AS added;
+SELECT pg_temp.add('fragile', 'rc.fragile', 'v', related => ARRAY['capped']);
+
 -- A formula is a sum or a product of registered metrics; anything else is
 -- refused with the reason (SQLSTATE 22023).
 UPDATE anomaly.metrics SET formula = 'new + expansion * churned' WHERE name = 'mrr';
@@ -191,11 +200,15 @@ SELECT metrics, alerts, root_metric, first_ts::date, last_ts::date, status, seve
        alert_ids[1] = incident_id AS id_is_first_alert
 FROM anomaly.incidents ORDER BY first_ts, root_metric;
 
--- 13. Errors.
+-- 13. Errors. A related metric that cannot be read is reported as such and
+--     the analysis goes on.
+SELECT status, c.metric, c.score, c.evidence
+FROM anomaly.anomaly_log l, jsonb_to_recordset(l.root_causes) AS c(metric text, score float8, evidence text)
+WHERE l.id = pg_temp.alert('fragile', '2024-03-10');
 SELECT * FROM anomaly.root_cause(-1);
 SELECT * FROM anomaly.root_cause(NULL);
 
 DROP SCHEMA rc CASCADE;
 DELETE FROM anomaly.metrics WHERE name IN ('sessions', 'revenue', 'support_tickets', 'lonely', 'regional_revenue',
                                            'new', 'expansion', 'contraction', 'churned', 'mrr',
-                                           'visits', 'conversion', 'order_value', 'web_revenue');
+                                           'visits', 'conversion', 'order_value', 'web_revenue', 'fragile', 'capped');

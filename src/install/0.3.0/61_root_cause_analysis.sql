@@ -218,11 +218,21 @@ BEGIN
           AND NOT EXISTS (SELECT FROM anomaly.formula_terms(r.formula) AS t WHERE t.metric = m.name)
         ORDER BY r.name
     LOOP
-        SELECT array_agg(p.ts ORDER BY p.ts), array_agg(p.residual ORDER BY p.ts), array_agg(p.z ORDER BY p.ts),
-               array_agg(p.value ORDER BY p.ts), array_agg(p.expected ORDER BY p.ts)
-          INTO bt, br, bz, bv, be
-        FROM anomaly.root_cause_points(c.id, c.filter, false, wf - max_lag * m.frequency, a.last_ts, baseline_periods) AS p
-        WHERE p.residual IS NOT NULL;
+        -- A candidate that cannot be read (too many series, source gone)
+        -- is reported, not fatal.
+        BEGIN
+            SELECT array_agg(p.ts ORDER BY p.ts), array_agg(p.residual ORDER BY p.ts), array_agg(p.z ORDER BY p.ts),
+                   array_agg(p.value ORDER BY p.ts), array_agg(p.expected ORDER BY p.ts)
+              INTO bt, br, bz, bv, be
+            FROM anomaly.root_cause_points(c.id, c.filter, false, wf - max_lag * m.frequency, a.last_ts, baseline_periods) AS p
+            WHERE p.residual IS NOT NULL;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS txt = MESSAGE_TEXT;
+            kind := 'related_metric'; metric := c.name; series := c.filter; score := 0;
+            evidence := c.name || ' could not be read: ' || txt;
+            RETURN NEXT;
+            CONTINUE;
+        END;
         best := NULL;
         IF bt IS NOT NULL THEN
             SELECT l.k, l.r INTO best
@@ -336,6 +346,28 @@ $$;
 COMMENT ON FUNCTION anomaly.root_cause_dimensions(anomaly.anomaly_log, pg_catalog.int4, pg_catalog.int4) IS
 'Helper of anomaly.root_cause: for a metric with dimension columns, every slice (one value of one column, summed over the other columns) over the alert''s period [first_ts, last_ts]: explanatory power = (actual - expected of the slice) / (actual - expected of the whole metric), expected = each series'' robust baseline (anomaly.root_cause_points); surprise = Jensen-Shannon divergence of its expected and actual share. The per_dimension slices explaining most of the move per column (share >= 5 %); score = min(share, 1). Assumes an additive metric (sums, counts).';
 
+-- Mean value and mean baseline of one metric (slice) over a period, for
+-- formula terms; an error reading it is returned, not raised.
+CREATE FUNCTION anomaly.root_cause_means(metric_id pg_catalog.int4, series_filter pg_catalog.jsonb,
+                                         period_from pg_catalog.timestamptz, period_to pg_catalog.timestamptz,
+                                         baseline_periods pg_catalog.int4,
+                                         OUT actual pg_catalog.float8, OUT expected pg_catalog.float8,
+                                         OUT error pg_catalog.text)
+    LANGUAGE plpgsql
+    COST 1000
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    SELECT avg(p.value), avg(p.expected) INTO actual, expected
+    FROM anomaly.root_cause_points(metric_id, series_filter, false, period_from, period_to, baseline_periods) AS p;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS error = MESSAGE_TEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION anomaly.root_cause_means(pg_catalog.int4, pg_catalog.jsonb, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.int4) IS
+'Helper of anomaly.root_cause: the mean value and mean robust baseline (anomaly.root_cause_points) of a metric slice over [period_from, period_to]; when the metric cannot be read, error holds the message instead of raising it.';
+
 -- (3) Formula terms.
 CREATE FUNCTION anomaly.root_cause_formula(a anomaly.anomaly_log, baseline_periods pg_catalog.int4 DEFAULT 28)
     RETURNS TABLE(kind pg_catalog.text, metric pg_catalog.text, series pg_catalog.jsonb, score pg_catalog.float8,
@@ -352,24 +384,24 @@ BEGIN
         RETURN;
     END IF;
     RETURN QUERY
-    WITH terms AS (
+    WITH terms AS MATERIALIZED (
         SELECT t.term_no, t.metric AS name, t.sign, t.kind AS family, r.id,
                anomaly.root_cause_series_filter(a.series, r.dimension_columns) AS filter
         FROM anomaly.formula_terms(m.formula) AS t
         JOIN anomaly.metrics r ON r.name = t.metric
         WHERE r.frequency = m.frequency AND has_table_privilege(r.source, 'SELECT')
     ), moved AS (
-        SELECT t.*, p.actual, p.expected,
+        SELECT t.*, p.actual, p.expected, p.error,
                CASE WHEN t.family = 'sum' THEN t.sign * (p.actual - p.expected)
                     WHEN p.actual > 0 AND p.expected > 0 THEN t.sign * ln(p.actual / p.expected) END AS delta
         FROM terms t
-        CROSS JOIN LATERAL (SELECT avg(q.value) AS actual, avg(q.expected) AS expected
-                            FROM anomaly.root_cause_points(t.id, t.filter, false, a.first_ts, a.last_ts, baseline_periods) AS q) AS p
+        CROSS JOIN LATERAL anomaly.root_cause_means(t.id, t.filter, a.first_ts, a.last_ts, baseline_periods) AS p
     ), shares AS (
         SELECT mv.*, mv.delta / nullif(sum(mv.delta) OVER (), 0) AS share FROM moved mv
     )
     SELECT 'formula_term'::text, s.name, s.filter, greatest(least(coalesce(s.share, 0), 1), 0),
-           CASE WHEN s.expected IS NULL OR s.actual IS NULL THEN
+           CASE WHEN s.error IS NOT NULL THEN format('%s could not be read: %s', s.name, s.error)
+                WHEN s.expected IS NULL OR s.actual IS NULL THEN
                      format('%s has no baseline or no points from %s to %s', s.name,
                             anomaly.format_ts(a.first_ts, m.frequency), anomaly.format_ts(a.last_ts, m.frequency))
                 WHEN s.delta IS NULL THEN

@@ -44,7 +44,8 @@ BEGIN
         NEW.root_causes := anomaly.root_causes_json(NEW);
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
-        RAISE WARNING 'root causes of alert % (metric id %) not computed: % (SQLSTATE %)', NEW.id, NEW.metric_id, msg, state;
+        RAISE WARNING 'root causes of the alert of metric "%" starting % not computed: % (SQLSTATE %)',
+            (SELECT x.name FROM anomaly.metrics x WHERE x.id = NEW.metric_id), NEW.first_ts, msg, state;
         NEW.root_causes := NULL;
     END;
     RETURN NEW;
