@@ -10,12 +10,14 @@
 //               about two cycles behind, so a two-week ramp is not absorbed;
 //               needs 2 such values.
 //   r_t         value_t - expected_t
-//   sigma_t     1.4826 * MAD of the finite residuals of the `scale_window`
-//               rows before t (this row excluded; needs `min_scale` of them);
-//               MAD = 0: 1.2533 * mean absolute deviation; both 0: a floor of
-//               1e-9 * max(1, |median of those values|).
-//   z_t         r_t / sigma_t, clipped to [-clip, clip] so that one outlier
-//               alone cannot raise a drift alert.
+//   centre_t,   median and 1.4826 * MAD of the finite residuals of the
+//   sigma_t     `scale_window` rows before t (this row excluded; needs
+//               `min_scale` of them); MAD = 0: sigma = 1.2533 * mean absolute
+//               deviation; both 0: sigma = 1e-9 * max(1, |expected_t|).
+//               Centring on the recent residuals keeps a steady trend the
+//               baseline lags behind from reading as drift.
+//   z_t         (r_t - centre_t) / sigma_t, clipped to [-clip, clip] so that
+//               one outlier alone cannot raise a drift alert.
 //   S+_t = max(0, S+_{t-1} + z_t - k),  S-_t = max(0, S-_{t-1} - z_t - k)
 //   score_t     S+_t / h when S+_t >= S-_t, else -S-_t / h: |score| >= 1 is
 //               a drift alert, its sign the direction; after an alert both
