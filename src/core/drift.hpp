@@ -58,6 +58,10 @@ struct DriftPoint {
                       // included): "drifting down for 6 rows"; 0 when none
     bool alert;       // |score| >= 1 (the sums restart after this row)
     double expected;  // the expected value used (NaN when none)
+    // The band of values that add no evidence of drift to either sum:
+    // expected + centre -/+ k * sigma (NaN without a score).
+    double lower;
+    double upper;
 };
 
 // expected may be nullptr (own baseline for every row). O(n * (scale_window +

@@ -98,9 +98,9 @@ Datum anomaly_drift_score_detail_window(PG_FUNCTION_ARGS) {
         MemoryContextSwitchTo(old);
     }
     const anomaly::DriftPoint &p = part->points[WinGetCurrentPosition(PG_WINDOW_OBJECT())];
-    // (score, is_drift, direction, run_length, expected)
-    Datum values[5];
-    bool nulls[5] = {false, false, false, false, false};
+    // (score, is_drift, direction, run_length, expected, lower, upper)
+    Datum values[7];
+    bool nulls[7] = {false, false, false, false, false, false, false};
     const bool scored = !std::isnan(p.score);
     nulls[0] = !scored;
     values[0] = Float8GetDatum(scored ? p.score : 0.0);
@@ -112,6 +112,10 @@ Datum anomaly_drift_score_detail_window(PG_FUNCTION_ARGS) {
     values[3] = Int32GetDatum(p.run_length);
     nulls[4] = std::isnan(p.expected);
     values[4] = Float8GetDatum(nulls[4] ? 0.0 : p.expected);
+    nulls[5] = std::isnan(p.lower);
+    values[5] = Float8GetDatum(nulls[5] ? 0.0 : p.lower);
+    nulls[6] = std::isnan(p.upper);
+    values[6] = Float8GetDatum(nulls[6] ? 0.0 : p.upper);
     PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(part->tupdesc, values, nulls)));
 }
 

@@ -58,6 +58,10 @@ TEST(DriftScore, HandComputedCusum) {
     EXPECT_EQ(out[6].run_length, 1);
     EXPECT_TRUE(out[6].alert);
     EXPECT_EQ(out[6].expected, 0.0);
+    // Row 6: centre 1.5, sigma 1/0.6745: band 1.5 -/+ 0.5/0.6745.
+    EXPECT_NEAR(out[6].lower, 1.5 - 0.5 / 0.6745, 1e-12);
+    EXPECT_NEAR(out[6].upper, 1.5 + 0.5 / 0.6745, 1e-12);
+    EXPECT_TRUE(std::isnan(out[3].lower));
 }
 
 // Own baseline, period 1: cycles = 28, so with 2..28 earlier values the

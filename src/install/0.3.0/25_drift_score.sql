@@ -7,11 +7,13 @@ CREATE TYPE anomaly.drift_point AS (
     is_drift pg_catalog.bool,
     direction pg_catalog.text,
     run_length pg_catalog.int4,
-    expected pg_catalog.float8
+    expected pg_catalog.float8,
+    lower pg_catalog.float8,
+    upper pg_catalog.float8
 );
 
 COMMENT ON TYPE anomaly.drift_point IS
-'One row of anomaly.drift_score_detail: score (as anomaly.drift_score: signed, |score| >= 1 = drift), is_drift (|score| >= 1; the CUSUM restarts after it), direction (up/down, NULL when neither sum is above 0), run_length (scored rows since the leading sum last left 0: "drifting down for 6 days"), expected (the expected value the residual was taken from).';
+'One row of anomaly.drift_score_detail: score (as anomaly.drift_score: signed, |score| >= 1 = drift), is_drift (|score| >= 1; the CUSUM restarts after it), direction (up/down, NULL when neither sum is above 0), run_length (scored rows since the leading sum last left 0: "drifting down for 6 days"), expected (the expected value the residual was taken from), lower and upper (the band of values that add no evidence of drift: expected + median residual -/+ k*sigma).';
 
 CREATE FUNCTION anomaly.drift_score(value pg_catalog.float8,
                                     expected pg_catalog.float8 DEFAULT NULL,
@@ -35,4 +37,4 @@ CREATE FUNCTION anomaly.drift_score_detail(value pg_catalog.float8,
     LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE COST 50;
 
 COMMENT ON FUNCTION anomaly.drift_score_detail(pg_catalog.float8, pg_catalog.float8, pg_catalog.int4, pg_catalog.float8, pg_catalog.float8) IS
-'Window function: anomaly.drift_score with its context, as anomaly.drift_point (score, is_drift, direction up/down, run_length in rows, expected). Same arguments, same scores.';
+'Window function: anomaly.drift_score with its context, as anomaly.drift_point (score, is_drift, direction up/down, run_length in rows, expected, lower, upper). Same arguments, same scores.';
