@@ -84,10 +84,31 @@ FROM (SELECT i, anomaly.kpi_features(t, v) OVER (ORDER BY t, i) AS f
                    (3, '2024-01-08 00:00+00', 4)) x(i, t, v)) s
 ORDER BY i;
 
--- Bad input: clear errors, never a crash.
+-- Values near the float8 limit: only a statistic beyond float8 would be
+-- Infinity; never an error.
+SELECT i, f[3] AS mean_7, f[4] AS std_7, f[9] AS zscore_7
+FROM (SELECT i, anomaly.kpi_features('2024-01-01 00:00+00'::timestamptz + i * interval '1 day', v) OVER (ORDER BY i) AS f
+      FROM (VALUES (0, 1e308::float8), (1, 1e308), (2, -1e308)) t(i, v)) s
+ORDER BY i;
+
+-- Bad input: clear errors with a SQLSTATE, never a crash.
 SELECT anomaly.kpi_features(NULL, 1) OVER ();
 SELECT anomaly.kpi_features('infinity', 1) OVER ();
 SELECT anomaly.kpi_features(now(), 1, NULL) OVER ();
 SELECT anomaly.kpi_features('2024-01-01 00:00+00', 1, 'Mars/Olympus_Mons') OVER ();
+CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE query;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END $$;
+SELECT q AS query, pg_temp.sqlstate_of(q) AS sqlstate
+FROM unnest(ARRAY[
+    'SELECT anomaly.kpi_features(NULL, 1) OVER ()',
+    'SELECT anomaly.kpi_features(''-infinity'', 1) OVER ()',
+    'SELECT anomaly.kpi_features(''2024-01-01 00:00+00'', 1, NULL) OVER ()',
+    'SELECT anomaly.kpi_features(''2024-01-01 00:00+00'', 1, ''Mars/Olympus_Mons'') OVER ()',
+    'SELECT anomaly.kpi_features(''2024-01-01 00:00+00'', 1, ''+05:30'') OVER ()']) q;
 
 DROP TABLE kpi;
