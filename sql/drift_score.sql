@@ -12,7 +12,8 @@
 --                S+ = 0, S- = 1.29867, score -0.64933 (down)
 --   row 17 = -3: history median 1, MAD 2: z = -4*0.6745/2 = -1.349,
 --                S- = 1.29867 + 0.849 = 2.14767 >= h: flagged (score
---                -1.07383, |score| >= 1), then both sums restart.
+--                -1.07383, |score| >= 1), then both sums restart; row 18
+--                continues the run (run_length 3).
 SELECT i, v, round(s::numeric, 5) AS score, (d).is_drift, (d).direction, (d).run_length, (d).expected
 FROM (SELECT i, v, anomaly.drift_score(v, 0, h => 2) OVER w AS s,
              anomaly.drift_score_detail(v, 0, h => 2) OVER w AS d
@@ -52,7 +53,8 @@ FROM (SELECT metric, day, anomaly.drift_score(value) OVER (PARTITION BY metric O
 GROUP BY metric ORDER BY metric;
 
 -- The story around the start, with the detail form: the score grows each
--- day, the run length counts the days drifting down.
+-- day, the run length counts the days drifting down (on across the restart
+-- after a flag, while the drift goes on).
 SELECT day, round(value) AS value, round((d).expected) AS expected, round((d).score::numeric, 2) AS score,
        (d).is_drift, (d).direction, (d).run_length
 FROM (SELECT day, value, anomaly.drift_score_detail(value) OVER (ORDER BY day) AS d

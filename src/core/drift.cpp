@@ -101,8 +101,10 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
 
         const double new_up = std::max(0.0, up + z - params.k);
         const double new_down = std::max(0.0, down - z - params.k);
-        run_up = new_up > 0.0 ? (up > 0.0 ? run_up + 1 : 1) : 0;
-        run_down = new_down > 0.0 ? (down > 0.0 ? run_down + 1 : 1) : 0;
+        // A run goes on while its sum stays above 0, also across the restart
+        // after an alert (the alerting side keeps its run length then).
+        run_up = new_up > 0.0 ? (up > 0.0 || run_up > 0 ? run_up + 1 : 1) : 0;
+        run_down = new_down > 0.0 ? (down > 0.0 || run_down > 0 ? run_down + 1 : 1) : 0;
         up = new_up;
         down = new_down;
         if (up >= down && up > 0.0) {
@@ -119,7 +121,7 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
         p.alert = std::fabs(p.score) >= 1.0;
         if (p.alert) {
             up = down = 0.0;
-            run_up = run_down = 0;
+            (p.direction > 0 ? run_down : run_up) = 0;
         }
     }
 }

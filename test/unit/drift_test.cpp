@@ -64,6 +64,41 @@ TEST(DriftScore, HandComputedCusum) {
     EXPECT_TRUE(std::isnan(out[3].lower));
 }
 
+// The run length goes on across the restart after an alert while the same
+// side keeps accumulating, and ends when its sum returns to 0.
+TEST(DriftScore, RunLengthContinuesAcrossTheRestartAfterAnAlert) {
+    // clip 1, k 0.5, h 1: every row adds at most 0.5 to a sum. Rows 0-19
+    // alternate 1, -1 (|z| >= 1.349, clipped to 1): the sums never pass 0.5.
+    // Rows 20-24 are -10 (z clipped to -1), rows 25-26 are +10.
+    std::vector<double> v;
+    for (int i = 0; i < 20; ++i) v.push_back(i % 2 == 0 ? 1 : -1);
+    for (int i = 0; i < 5; ++i) v.push_back(-10);
+    for (int i = 0; i < 2; ++i) v.push_back(10);
+    const std::vector<double> e(v.size(), 0.0);
+    DriftParams p;
+    p.k = 0.5;
+    p.h = 1;
+    p.clip = 1;
+    p.scale_window = 20;
+    const auto out = run(v, &e, p);
+    EXPECT_EQ(out[19].direction, -1);  // row 19 (-1): S- = 0.5, run 1
+    EXPECT_EQ(out[19].run_length, 1);
+    // Row 20: S- = 1 -> alert, run 2; the sums restart, the run goes on:
+    // 21: S- = 0.5 (run 3); 22: 1, alert (run 4); 23: 0.5 (5); 24: alert (6).
+    const bool alerts[] = {true, false, true, false, true};
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(out[20 + i].alert, alerts[i]) << 20 + i;
+        EXPECT_EQ(out[20 + i].direction, -1) << 20 + i;
+        EXPECT_EQ(out[20 + i].run_length, 2 + i) << 20 + i;
+        EXPECT_DOUBLE_EQ(out[20 + i].score, alerts[i] ? -1.0 : -0.5) << 20 + i;
+    }
+    // Row 25 (+10): S- back to 0 ends that run; S+ starts its own.
+    EXPECT_EQ(out[25].direction, 1);
+    EXPECT_EQ(out[25].run_length, 1);
+    EXPECT_EQ(out[26].run_length, 2);
+    EXPECT_TRUE(out[26].alert);
+}
+
 // Own baseline, period 1: cycles = 28, so with 2..28 earlier values the
 // expected value is their median.
 TEST(DriftScore, OwnBaselineIsTheMedianOfEarlierSamePhaseValues) {

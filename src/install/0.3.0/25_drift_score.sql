@@ -13,7 +13,7 @@ CREATE TYPE anomaly.drift_point AS (
 );
 
 COMMENT ON TYPE anomaly.drift_point IS
-'One row of anomaly.drift_score_detail: score (as anomaly.drift_score: signed, |score| >= 1 = drift), is_drift (|score| >= 1; the CUSUM restarts after it), direction (up/down, NULL when neither sum is above 0), run_length (scored rows since the leading sum last left 0: "drifting down for 6 days"), expected (the expected value the residual was taken from), lower and upper (the band of values that add no evidence of drift: expected + median residual -/+ k*sigma).';
+'One row of anomaly.drift_score_detail: score (as anomaly.drift_score: signed, |score| >= 1 = drift), is_drift (|score| >= 1; the CUSUM restarts after it), direction (up/down, NULL when neither sum is above 0), run_length (scored rows since the leading sum last left 0, counted on across the restart after a flag while the drift goes on: "drifting down for 6 days"), expected (the expected value the residual was taken from), lower and upper (the band of values that add no evidence of drift: expected + median residual -/+ k*sigma).';
 
 CREATE FUNCTION anomaly.drift_score(value pg_catalog.float8,
                                     expected pg_catalog.float8 DEFAULT NULL,
