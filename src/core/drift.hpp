@@ -30,6 +30,7 @@
 #include "core/no_postgres.hpp"
 
 #include <cstddef>
+#include <limits>
 
 namespace anomaly {
 
@@ -61,9 +62,10 @@ struct DriftPoint {
     bool alert;       // |score| >= 1 (the sums restart after this row)
     double expected;  // the expected value used (NaN when none)
     // The band of values that add no evidence of drift to either sum:
-    // expected + centre -/+ k * sigma (NaN without a score).
-    double lower;
-    double upper;
+    // expected + centre -/+ k * sigma (NaN without a score). Defaulted, so
+    // that initializers written before these members existed still compile.
+    double lower = std::numeric_limits<double>::quiet_NaN();
+    double upper = std::numeric_limits<double>::quiet_NaN();
 };
 
 // expected may be nullptr (own baseline for every row). O(n * (scale_window +
