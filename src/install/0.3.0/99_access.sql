@@ -1,10 +1,16 @@
 ---------------------------------------------------------------------------
--- Privileges of alert delivery. PROVISIONAL: the lead moves these lines into
--- 0.3.0's 99_access.sql. anomaly.channel_secrets holds secrets (webhook URLs,
--- routing keys, SMTP passwords) and anomaly.alert_outbox every alert of every
--- metric: both are for anomaly_admin only. anomaly_reader may see which
--- channels exist (no secret there).
+-- Privileges of what 0.3.0 adds (last, so that every object exists); the
+-- roles and the 0.2.0 grants are in 0.2.0's 99_access.sql.
+--   anomaly_reader  the incidents view and the channel list (no secret);
+--   anomaly_admin   channels and their secrets, the outbox, sending.
+-- anomaly.channel_secrets holds secrets (webhook URLs, routing keys, SMTP
+-- passwords) and anomaly.alert_outbox every alert of every metric: both are
+-- for anomaly_admin only. root_cause() and plot_svg() run with the caller's
+-- rights and read the monitoring tables: anomaly_admin (readers see stored
+-- causes in open_alerts.root_causes and the incidents view).
 ---------------------------------------------------------------------------
+
+GRANT SELECT ON anomaly.incidents, anomaly.metric_relations TO anomaly_reader, anomaly_admin;
 
 GRANT SELECT ON anomaly.channels TO anomaly_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON anomaly.channels, anomaly.channel_secrets, anomaly.alert_outbox TO anomaly_admin;
