@@ -1,5 +1,6 @@
 #include "core/forecast_options.hpp"
 
+#include "core/civil_calendar.hpp"
 #include "core/errors.hpp"
 
 #include <cmath>
@@ -11,36 +12,6 @@ namespace anomaly {
 namespace {
 
 [[noreturn]] void bad(const std::string &what) { throw InvalidParameter(what); }
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-long long days_from_civil(long long y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const long long era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<long long>(doe) - 719468;
-}
-
-void civil_from_days(long long z, long long &y, unsigned &m, unsigned &d) {
-    z += 719468;
-    const long long era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = static_cast<long long>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp + (mp < 10 ? 3 : -9);
-    y += m <= 2;
-}
-
-bool is_leap(long long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-unsigned days_in_month(long long y, unsigned m) {
-    static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
-}
 
 // Reads exactly `width` digits at s[pos]; false if there are not.
 bool digits(const std::string &s, std::size_t &pos, int width, int &out) {
@@ -126,7 +97,7 @@ double parse_event_time(const std::string &s, double utc_offset, bool *date_only
     if (!digits(s, pos, 4, y) || pos >= s.size() || s[pos++] != '-' || !digits(s, pos, 2, mo) || pos >= s.size() ||
         s[pos++] != '-' || !digits(s, pos, 2, d))
         bad(err);
-    if (mo < 1 || mo > 12 || d < 1 || static_cast<unsigned>(d) > days_in_month(y, static_cast<unsigned>(mo))) bad(err);
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) bad(err);
     double frac = 0;
     *date_only = pos == s.size();
     if (!*date_only && (s[pos] == ' ' || s[pos] == 'T')) {
@@ -151,7 +122,7 @@ double parse_event_time(const std::string &s, double utc_offset, bool *date_only
     }
     double offset = utc_offset;
     if (pos < s.size() && !offset_at(s, pos, offset)) bad(err);
-    const double local = static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
+    const double local = static_cast<double>(days_from_civil(y, mo, d)) *
                              86400.0 +
                          hh * 3600.0 + mi * 60.0 + ss + frac;
     return local - offset;
@@ -184,9 +155,9 @@ std::string format_utc_timestamp(double seconds) {
         rem += 86400;
         --days;
     }
-    long long y;
-    unsigned m, d;
-    civil_from_days(days, y, m, d);
+    const CivilDate c = civil_from_days(days);
+    const long long y = c.year;
+    const unsigned m = static_cast<unsigned>(c.month), d = static_cast<unsigned>(c.day);
     char buf[64];
     const int hh = static_cast<int>(rem / 3600), mi = static_cast<int>(rem % 3600 / 60), ss = static_cast<int>(rem % 60);
     if (frac > 0) {

@@ -93,35 +93,6 @@ std::int64_t month_ago(std::int64_t local_seconds) {
 
 const char *kpi_feature_name(std::size_t i) { return i < kKpiFeatureCount ? kNames[i] : nullptr; }
 
-// Howard Hinnant's civil-date algorithms (public domain), proleptic Gregorian.
-CivilDate civil_from_days(std::int64_t days) {
-    const std::int64_t z = days + 719468;
-    const std::int64_t era = floor_div(z, 146097);
-    const std::int64_t doe = z - era * 146097;
-    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const std::int64_t mp = (5 * doy + 2) / 153;
-    const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-    const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-    return CivilDate{yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
-}
-
-std::int64_t days_from_civil(std::int64_t year, int month, int day) {
-    year -= month <= 2 ? 1 : 0;
-    const std::int64_t era = floor_div(year, 400);
-    const std::int64_t yoe = year - era * 400;
-    const std::int64_t mp = month > 2 ? month - 3 : month + 9;
-    const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
-    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int days_in_month(std::int64_t year, int month) {
-    static const int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 2 && leap ? 29 : kDays[month - 1];
-}
-
 void kpi_features(const double *values, const std::int64_t *local_seconds, std::size_t n, double *out,
                   StopToken &stop) {
     // The last row (so far) at each local time, for the week/month lookups.

@@ -38,6 +38,7 @@
 #pragma once
 
 #include "core/cancellation.hpp"
+#include "core/civil_calendar.hpp"
 #include "core/no_postgres.hpp"
 
 #include <cstddef>
@@ -51,15 +52,6 @@ constexpr std::size_t kKpiFeatureCount = 15;
 // of range.
 const char *kpi_feature_name(std::size_t i);
 
-// A civil (proleptic Gregorian) date from days since 1970-01-01.
-struct CivilDate {
-    std::int64_t year;
-    int month;  // 1..12
-    int day;    // 1..31
-};
-CivilDate civil_from_days(std::int64_t days);
-std::int64_t days_from_civil(std::int64_t year, int month, int day);
-int days_in_month(std::int64_t year, int month);
 
 // local_seconds[i]: the local wall-clock time of row i, in seconds since
 // 1970-01-01 00:00 of that clock (the adapter converts timestamptz with the

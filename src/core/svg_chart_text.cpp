@@ -146,36 +146,20 @@ std::string format_coord(double x) {
     return s;
 }
 
-int64_t days_from_civil(int64_t year, int month, int day) {
-    // Shift the year to start in March, so the leap day is the last day.
-    year -= month <= 2;
-    const int64_t era = (year >= 0 ? year : year - 399) / 400;
-    const int64_t yoe = year - era * 400;
-    const int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 CivilTime civil_from_seconds(double seconds) {
     CivilTime c;
     const double day_f = std::floor(seconds / 86400.0);
     const auto z0 = static_cast<int64_t>(day_f);
     double rest = seconds - day_f * 86400.0;
-    const int64_t z = z0 + 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    c.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-    c.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-    c.year = yoe + era * 400 + (c.month <= 2);
+    const CivilDate d = civil_from_days(z0);
+    c.year = d.year;
+    c.month = d.month;
+    c.day = d.day;
     c.hour = static_cast<int>(rest / 3600.0);
     rest -= c.hour * 3600.0;
     c.minute = static_cast<int>(rest / 60.0);
     c.second = rest - c.minute * 60.0;
-    // 1970-01-01 was a Thursday (ISO 4).
-    c.weekday = static_cast<int>(((z0 % 7) + 7 + 3) % 7) + 1;
+    c.weekday = iso_weekday(z0);
     return c;
 }
 

@@ -6,6 +6,7 @@
 // without time zone). Labels show them as they are.
 #pragma once
 
+#include "core/civil_calendar.hpp"
 #include "core/no_postgres.hpp"
 
 #include <cstdint>
@@ -46,8 +47,7 @@ struct CivilTime {
     int weekday;  // 1 = Monday .. 7 = Sunday (ISO)
 };
 
-// Days since 1970-01-01 of a proleptic Gregorian date, and back.
-int64_t days_from_civil(int64_t year, int month, int day);
+// Wall-clock seconds since 1970-01-01 (days: core/civil_calendar.hpp), and back.
 CivilTime civil_from_seconds(double seconds);
 double seconds_from_civil(int64_t year, int month, int day, int hour = 0, int minute = 0, double second = 0);
 
