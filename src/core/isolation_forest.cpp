@@ -278,6 +278,39 @@ IsolationForest iforest_deserialize(const std::uint8_t *bytes, std::size_t len) 
     return forest;
 }
 
+std::uint32_t iforest_check_model(const std::uint8_t *bytes, std::size_t len) {
+    return iforest_deserialize(bytes, len).n_features;
+}
+
+double iforest_score_model(const std::uint8_t *bytes, const double *x) {
+    const std::uint32_t n_features = le::load_u32(bytes + 8), n_trees = le::load_u32(bytes + 12);
+    for (std::uint32_t f = 0; f < n_features; ++f)
+        if (!std::isfinite(x[f])) return std::nan("");
+    const std::uint8_t *p = bytes + kModelHeaderSize;
+    std::uint32_t last_psi = 0;
+    double c = 0.0, sum = 0.0;
+    for (std::uint32_t t = 0; t < n_trees; ++t) {
+        const std::uint32_t psi = le::load_u32(p), n_nodes = le::load_u32(p + 4);
+        const std::uint8_t *nodes = p + kTreeHeaderSize;
+        if (psi != last_psi) {
+            last_psi = psi;
+            c = iforest_average_path_length(psi);
+        }
+        std::uint32_t i = 0, depth = 0;
+        for (;;) {
+            const std::uint8_t *node = nodes + static_cast<std::size_t>(i) * kNodeSize;
+            const std::int32_t feature = le::load_i32(node);
+            if (feature < 0) break;
+            i = x[feature] < le::load_f64(node + 8) ? i + 1 : le::load_u32(node + 4);
+            ++depth;
+        }
+        const std::uint32_t size = le::load_u32(nodes + static_cast<std::size_t>(i) * kNodeSize + 4);
+        sum += c > 0.0 ? (depth + iforest_average_path_length(size)) / c : 1.0;
+        p = nodes + static_cast<std::size_t>(n_nodes) * kNodeSize;
+    }
+    return std::exp2(-sum / n_trees);
+}
+
 // ---- window ------------------------------------------------------------------
 
 std::uint32_t iforest_window_min_rows(const IForestWindowOptions &options) {

@@ -477,3 +477,26 @@ TEST(IsolationForestWindow, RejectsBadOptions) {
 
 }  // namespace
 }  // namespace anomaly
+
+namespace anomaly {
+namespace {
+
+TEST(IsolationForest, ScoringFromBytesEqualsScoringTheForest) {
+    const std::vector<double> x = cloud(300, 31);
+    const IsolationForest a = fit(x, 2);
+    IForestOptions o;
+    o.sample_size = 32;
+    o.n_trees = 10;
+    const IsolationForest m = iforest_merge(a, fit(x, 2, o));  // two psi values
+    for (const IsolationForest *f : {&a, &m}) {
+        const std::vector<std::uint8_t> b = iforest_serialize(*f);
+        EXPECT_EQ(iforest_check_model(b.data(), b.size()), 2u);
+        for (std::size_t i = 0; i < 300; i += 3)
+            EXPECT_EQ(iforest_score_model(b.data(), &x[2 * i]), iforest_score(*f, &x[2 * i]));
+        const double bad[2] = {1.0, kNaN};
+        EXPECT_TRUE(std::isnan(iforest_score_model(b.data(), bad)));
+    }
+}
+
+}  // namespace
+}  // namespace anomaly
