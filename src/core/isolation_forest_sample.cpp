@@ -142,7 +142,7 @@ void init(std::uint8_t *buf, std::uint32_t capacity, const IForestOptions &optio
     set_count(buf, 0);
 }
 
-void check(const std::uint8_t *buf, std::size_t len) {
+void check_header(const std::uint8_t *buf, std::size_t len) {
     if (len < kHeaderSize || std::memcmp(buf, kMagic, 4) != 0 || buf[4] != kIForestSampleVersion || buf[5] != 0 ||
         buf[6] != 0 || buf[7] != 0)
         throw CorruptValue("not an iforest_fit state of this version");
@@ -153,9 +153,14 @@ void check(const std::uint8_t *buf, std::size_t len) {
     } catch (const InvalidParameter &) {
         throw CorruptValue("iforest_fit state: bad options");
     }
-    if (d < 1 || d > kIForestMaxFeatures || get_k(buf) != pool_rows(o) || get_capacity(buf) > get_k(buf) ||
+    if (d < 1 || d > kIForestMaxFeatures || get_k(buf) != pool_rows(o) || get_capacity(buf) < 1 || get_capacity(buf) > get_k(buf) ||
         count(buf) > get_capacity(buf) || len != bytes_for(get_capacity(buf), d))
         throw CorruptValue("iforest_fit state: inconsistent header");
+}
+
+void check(const std::uint8_t *buf, std::size_t len) {
+    check_header(buf, len);
+    const std::uint32_t d = n_features(buf);
     // Stored values must be finite (they were checked when added).
     const std::size_t es = entry_size(d);
     for (std::uint32_t i = 0; i < count(buf); ++i)
@@ -205,7 +210,8 @@ std::uint32_t merged_capacity(const std::uint8_t *a, const std::uint8_t *b) {
     if (n_features(a) != n_features(b))
         throw DataError("features must have the same length in every row of a group (" +
                         std::to_string(n_features(a)) + " and " + std::to_string(n_features(b)) + ")");
-    return static_cast<std::uint32_t>(std::min<std::uint64_t>(get_k(a), std::uint64_t{count(a)} + count(b)));
+    return static_cast<std::uint32_t>(
+        std::max<std::uint64_t>(1, std::min<std::uint64_t>(get_k(a), std::uint64_t{count(a)} + count(b))));
 }
 
 void merge(const std::uint8_t *a, const std::uint8_t *b, std::uint8_t *out, StopToken &stop) {
@@ -240,6 +246,19 @@ std::vector<std::uint8_t> fit_model(const std::uint8_t *buf, StopToken &stop) {
     if (count(buf) < 2) return {};
     const std::vector<double> rows = sorted_rows(buf, stop);
     return iforest_serialize(iforest_fit(rows.data(), count(buf), n_features(buf), options(buf), stop));
+}
+
+std::size_t max_model_bytes(const std::uint8_t *buf) {
+    const IForestOptions o = options(buf);
+    const std::size_t psi = std::min<std::size_t>(o.sample_size, count(buf));
+    return 16 + static_cast<std::size_t>(o.n_trees) * (8 + 16 * (2 * std::max<std::size_t>(psi, 1) - 1));
+}
+
+std::size_t fit_model_into(const std::uint8_t *buf, std::uint8_t *out, StopToken &stop) {
+    const std::vector<std::uint8_t> model = fit_model(buf, stop);
+    if (model.size() > max_model_bytes(buf)) throw std::logic_error("iforest model larger than its bound");
+    std::copy(model.begin(), model.end(), out);
+    return model.size();
 }
 
 }  // namespace anomaly::iforest_sample

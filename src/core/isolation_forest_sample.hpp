@@ -56,7 +56,9 @@ std::uint32_t initial_capacity(const IForestOptions &options);
 // Writes an empty state of `capacity` rows into buf (bytes_for(capacity, n_features) bytes).
 void init(std::uint8_t *buf, std::uint32_t capacity, const IForestOptions &options, std::uint32_t n_features);
 
-// Throws CorruptValue unless buf (len bytes) is a state of this format.
+// Throws CorruptValue unless buf (len bytes) is a state of this format:
+// check_header() in O(1) (enough for memory safety), check() also reads every value.
+void check_header(const std::uint8_t *buf, std::size_t len);
 void check(const std::uint8_t *buf, std::size_t len);
 
 IForestOptions options(const std::uint8_t *buf);
@@ -87,5 +89,10 @@ std::vector<double> sorted_rows(const std::uint8_t *buf, StopToken &stop);
 // The model of the state: iforest_fit() on sorted_rows(), serialized. Empty
 // when fewer than 2 rows were sampled (the aggregate returns NULL then).
 std::vector<std::uint8_t> fit_model(const std::uint8_t *buf, StopToken &stop);
+
+// An upper bound of fit_model(buf).size(), to size the result buffer.
+std::size_t max_model_bytes(const std::uint8_t *buf);
+// fit_model() written into out (max_model_bytes(buf) bytes); returns its length.
+std::size_t fit_model_into(const std::uint8_t *buf, std::uint8_t *out, StopToken &stop);
 
 }  // namespace anomaly::iforest_sample
