@@ -150,11 +150,32 @@ void validate(const IForestOptions &options) {
                                ", got " + std::to_string(options.sample_size));
 }
 
-double iforest_average_path_length(double n) {
+namespace {
+
+double average_path_length_formula(double n) {
     if (n <= 1.0) return 0.0;
     if (n <= 2.0) return 1.0;
     return 2.0 * (std::log(n - 1.0) + kEulerGamma) - 2.0 * (n - 1.0) / n;
 }
+
+// c(n) for the leaf sizes met when scoring (n ≤ 256 with the default psi):
+// a table saves a logarithm per tree per row.
+constexpr std::uint32_t kPathTableSize = 1025;
+struct PathLengthTable {
+    double c[kPathTableSize];
+    PathLengthTable() {
+        for (std::uint32_t n = 0; n < kPathTableSize; ++n) c[n] = average_path_length_formula(n);
+    }
+};
+const PathLengthTable kPathTable;
+
+double leaf_path_length(std::uint32_t size) {
+    return size < kPathTableSize ? kPathTable.c[size] : average_path_length_formula(size);
+}
+
+}  // namespace
+
+double iforest_average_path_length(double n) { return average_path_length_formula(n); }
 
 IsolationForest iforest_fit(const double *rows, std::size_t n_rows, std::size_t n_features,
                             const IForestOptions &options, StopToken &stop) {
@@ -191,7 +212,7 @@ double iforest_path_length(const IForestTree &tree, const double *x) {
     std::uint32_t i = 0, depth = 0;
     for (;;) {
         const IForestNode &node = tree.nodes[i];
-        if (node.feature < 0) return depth + iforest_average_path_length(node.right_or_size);
+        if (node.feature < 0) return depth + leaf_path_length(node.right_or_size);
         i = x[node.feature] < node.split ? i + 1 : node.right_or_size;
         ++depth;
     }
@@ -305,7 +326,7 @@ double iforest_score_model(const std::uint8_t *bytes, const double *x) {
             ++depth;
         }
         const std::uint32_t size = le::load_u32(nodes + static_cast<std::size_t>(i) * kNodeSize + 4);
-        sum += c > 0.0 ? (depth + iforest_average_path_length(size)) / c : 1.0;
+        sum += c > 0.0 ? (depth + leaf_path_length(size)) / c : 1.0;
         p = nodes + static_cast<std::size_t>(n_nodes) * kNodeSize;
     }
     return std::exp2(-sum / n_trees);
