@@ -128,6 +128,12 @@ SELECT pg_temp.error_of(q) FROM unnest(ARRAY[
 ]) q;
 SELECT 'still connected' AS status;
 
+-- Long computations stop when the statement is cancelled (here by a timeout:
+-- the window form over 30,000 rows needs seconds).
+SET statement_timeout = '300ms';
+SELECT count(s) FROM (SELECT anomaly.iforest_score(f) OVER (ORDER BY i) AS s FROM iforest_big) w;
+RESET statement_timeout;
+
 -- The window form: each day scored by a forest fitted on the days before it
 -- (trailing window of 64 days, refitted every 8 days). The first 32 days have
 -- too little history: NULL.
