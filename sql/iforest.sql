@@ -79,6 +79,18 @@ SELECT octet_length(model) = sum_len - 16 AS one_header,
        round(anomaly.iforest_score(model, ARRAY[40, 120])::numeric, 2) AS ordinary
 FROM merged;
 
+-- The aggregate form merges a column of models (here one per quarter).
+WITH quarters AS (
+    SELECT extract(quarter FROM day) AS q, anomaly.iforest_fit(ARRAY[cac, ltv], 25) AS model
+    FROM unit_economics GROUP BY 1
+)
+SELECT octet_length(anomaly.iforest_merge(model ORDER BY q)) = sum(octet_length(model)) - 3 * 16 AS one_header,
+       anomaly.iforest_merge(model ORDER BY q) =
+         (SELECT anomaly.iforest_merge(anomaly.iforest_merge(a.model, b.model), anomaly.iforest_merge(c.model, d.model))
+          FROM quarters a, quarters b, quarters c, quarters d WHERE (a.q, b.q, c.q, d.q) = (1, 2, 3, 4)) AS same_trees,
+       round(anomaly.iforest_score(anomaly.iforest_merge(model ORDER BY q), ARRAY[40, 160])::numeric, 2) AS ltv_jump
+FROM quarters;
+
 -- Bad rows: a NULL array, NULL elements, NaN and Infinity are skipped by the
 -- fit and score NULL; fewer than 2 usable rows give no model.
 SELECT anomaly.iforest_fit(f) = anomaly.iforest_fit(f) FILTER (WHERE i > 0) AS bad_rows_ignored

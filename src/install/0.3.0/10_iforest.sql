@@ -108,6 +108,18 @@ CREATE FUNCTION anomaly.iforest_merge(model_a pg_catalog.bytea, model_b pg_catal
 COMMENT ON FUNCTION anomaly.iforest_merge(pg_catalog.bytea, pg_catalog.bytea) IS
 'A forest of the trees of two isolation forest models over the same number of features (each tree keeps its own sample size): train on partitions separately, then merge.';
 
+-- The same as an aggregate over a column of models: one forest of all their
+-- trees (in input order: add ORDER BY for byte-identical results).
+CREATE AGGREGATE anomaly.iforest_merge(model pg_catalog.bytea) (
+    SFUNC = anomaly.iforest_merge,
+    STYPE = pg_catalog.bytea,
+    COMBINEFUNC = anomaly.iforest_merge,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE anomaly.iforest_merge(pg_catalog.bytea) IS
+'One isolation forest of the trees of every model of the group (NULL models skipped; at most 10000 trees in all): SELECT anomaly.iforest_merge(model ORDER BY shard) FROM models. Tree order follows input order, which changes the bytes but not the scores beyond float rounding.';
+
 -- ---- the window form --------------------------------------------------------------
 
 CREATE FUNCTION anomaly.iforest_score(features pg_catalog.float8[],
