@@ -66,7 +66,9 @@ private:
         if (n_candidates == 0) return leaf(tree, n);  // all rows equal: cannot be isolated further
         const std::uint32_t f = candidates_[rng_.below(n_candidates)];
         const double lo = lo_[f], hi = hi_[f];
-        double split = lo + rng_.uniform_open() * (hi - lo);
+        // One correctly rounded fma: the same bits on every platform, whether or
+        // not the compiler would contract a * b + c on its own.
+        double split = std::fma(rng_.uniform_open(), hi - lo, lo);
         if (!(split > lo) || split > hi) split = hi;  // rounding: keep both sides non-empty
         // Partition: x[f] < split to the front.
         std::uint32_t *mid = std::partition(idx, idx + n, [&](std::uint32_t r) { return value(r, f) < split; });

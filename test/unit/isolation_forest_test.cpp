@@ -20,6 +20,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr std::size_t kGoldenModelSize = 350608;
+constexpr std::uint64_t kGoldenModelHash = 10532740396047843410ULL;
 
 // ---- helpers ----------------------------------------------------------------
 
@@ -198,6 +200,23 @@ TEST(IsolationForest, DeterministicForASeed) {
     b.seed = 43;
     EXPECT_EQ(iforest_serialize(fit(x, 2, a)), iforest_serialize(fit(x, 2, a)));
     EXPECT_NE(iforest_serialize(fit(x, 2, a)), iforest_serialize(fit(x, 2, b)));
+}
+
+// FNV-1a of the model bytes fitted on a fixed data set. The model must be the
+// same on every platform and in every later version of this format: if this
+// changes, models stored by users would no longer match newly fitted ones, so
+// the format version must be bumped.
+TEST(IsolationForest, ModelBytesAreStableAcrossBuildsAndPlatforms) {
+    std::vector<double> x;
+    for (int i = 0; i < 500; ++i) {
+        x.push_back(((i * 37) % 101) * 0.25);  // exact values: no libm in the input
+        x.push_back(static_cast<double>(i % 17));
+    }
+    const std::vector<std::uint8_t> b = iforest_serialize(fit(x, 2));
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (std::uint8_t c : b) h = (h ^ c) * 0x100000001b3ULL;
+    EXPECT_EQ(b.size(), kGoldenModelSize);
+    EXPECT_EQ(h, kGoldenModelHash);
 }
 
 TEST(IsolationForest, RejectsBadOptionsAndData) {
