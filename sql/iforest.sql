@@ -48,6 +48,7 @@ SELECT i, ARRAY[sin(i * 0.7) * 10, cos(i * 1.3) * 5, (i % 17)::float8] AS f FROM
 ANALYZE iforest_big;
 CREATE TABLE iforest_serial AS
 SELECT anomaly.iforest_fit(f) AS full_model, anomaly.iforest_fit(f, 10, 64) AS small_model FROM iforest_big;
+ALTER TABLE iforest_serial SET (parallel_workers = 0);  -- one row: scanned by the leader
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
@@ -59,11 +60,21 @@ CREATE TABLE iforest_parallel AS
 SELECT anomaly.iforest_fit(f) AS full_model, anomaly.iforest_fit(f, 10, 64) AS small_model FROM iforest_big;
 SELECT p.full_model = s.full_model AS full_same, p.small_model = s.small_model AS small_same
 FROM iforest_parallel p, iforest_serial s;
+-- Scoring in parallel workers (each decodes the model once) gives the serial scores.
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+CREATE TABLE iforest_parallel_scores AS
+SELECT count(*) FILTER (WHERE sc > 0.55) AS high, min(sc) AS lo, max(sc) AS hi
+FROM (SELECT anomaly.iforest_score(m.model, f) AS sc
+      FROM iforest_big, LATERAL (SELECT small_model AS model FROM iforest_serial) m) q;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 RESET parallel_leader_participation;
+SELECT p.high = s.high AND p.lo = s.lo AND p.hi = s.hi AS same_scores, p.high > 0 AS some_high
+FROM iforest_parallel_scores p,
+     (SELECT count(*) FILTER (WHERE sc > 0.55) AS high, min(sc) AS lo, max(sc) AS hi
+      FROM (SELECT anomaly.iforest_score((SELECT small_model FROM iforest_serial), f) AS sc FROM iforest_big) q) s;
 
 -- Models merge: train on partitions (here the two halves of the year), then
 -- combine into one forest of 200 trees.
@@ -172,4 +183,5 @@ FROM (SELECT metric, anomaly.iforest_score(CASE WHEN day = '2026-03-01' THEN NUL
       FROM unit_economics, LATERAL (VALUES ('cac', cac), ('ltv', ltv)) m(metric, v)) q
 GROUP BY metric ORDER BY metric;
 
-DROP TABLE unit_economics, iforest_models, iforest_big, iforest_serial, iforest_parallel, iforest_window;
+DROP TABLE unit_economics, iforest_models, iforest_big, iforest_serial, iforest_parallel, iforest_parallel_scores,
+           iforest_window;
