@@ -6,9 +6,7 @@
 // key that identifies its bytes, and reused while the key matches. A model read
 // from a table is usually TOASTed out of line (models are larger than 2 kB):
 // its key is the TOAST pointer (relation + value id), compared without
-// detoasting. A literal or client-bound parameter is reused without any check.
-// Any other value (e.g. a model computed by a subquery of the same statement)
-// is keyed by its raw bytes: a memcmp per row, about 20 µs for 390 kB.
+// detoasting. Any other value is keyed by its raw bytes (memcmp).
 #include "core/isolation_forest.hpp"
 #include "pg/guard.hpp"
 #include "pg/iforest_features.hpp"
@@ -25,7 +23,6 @@ constexpr const char *kScore = "anomaly.iforest_score";
 constexpr const char *kMerge = "anomaly.iforest_merge";
 
 struct ModelCache {
-    bool stable;           // the argument is a Const or an external Param
     bool external;         // key is a TOAST pointer
     varatt_external toast; // when external
     Size key_len;          // raw varlena bytes otherwise
@@ -50,9 +47,7 @@ bool same_key(const ModelCache *c, struct varlena *raw) {
 const ModelCache *model_arg(FunctionCallInfo fcinfo) {
     struct varlena *raw = reinterpret_cast<struct varlena *>(PG_GETARG_POINTER(0));
     auto *cache = static_cast<ModelCache *>(fcinfo->flinfo->fn_extra);
-    // A literal or a client-bound parameter ($1) is the same value on every
-    // row of the query: no comparison at all.
-    if (cache != nullptr && (cache->stable || same_key(cache, raw))) return cache;
+    if (cache != nullptr && same_key(cache, raw)) return cache;
 
     MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
     if (cache == nullptr) {
@@ -65,7 +60,6 @@ const ModelCache *model_arg(FunctionCallInfo fcinfo) {
     }
     // Not valid until the model has passed the check below.
     fcinfo->flinfo->fn_extra = nullptr;
-    cache->stable = get_fn_expr_arg_stable(fcinfo->flinfo, 0);
     cache->external = VARATT_IS_EXTERNAL_ONDISK(raw);
     if (cache->external) {
         VARATT_EXTERNAL_GET_POINTER(cache->toast, raw);
@@ -85,7 +79,7 @@ const ModelCache *model_arg(FunctionCallInfo fcinfo) {
     uint32 n_features = 0;
     anomaly_pg::run_core(kScore, [&](anomaly::StopToken &) { n_features = anomaly::iforest_check_model(bytes, len); });
     cache->n_features = n_features;
-    if (cache->stable || cache->external || cache->key != nullptr) fcinfo->flinfo->fn_extra = cache;
+    if (cache->external || cache->key != nullptr) fcinfo->flinfo->fn_extra = cache;
     return cache;
 }
 
