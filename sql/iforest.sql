@@ -90,6 +90,31 @@ SELECT octet_length(model) = sum_len - 16 AS one_header,
        round(anomaly.iforest_score(model, ARRAY[40, 120])::numeric, 2) AS ordinary
 FROM merged;
 
+-- One query scoring with several models (models of both halves of the year,
+-- alternating row by row) gives each model's own scores: the per-query model
+-- cache follows the model, whether read from a table (TOAST pointer) or
+-- computed per row (compared by bytes).
+CREATE TABLE iforest_halves AS
+SELECT day < '2026-07-01' AS first_half, anomaly.iforest_fit(ARRAY[cac, ltv]) AS model FROM unit_economics GROUP BY 1;
+CREATE TABLE iforest_alone AS
+SELECT h.first_half, u.day, anomaly.iforest_score(h.model, ARRAY[u.cac, u.ltv]) AS s
+FROM iforest_halves h, unit_economics u WHERE h.first_half
+UNION ALL
+SELECT h.first_half, u.day, anomaly.iforest_score(h.model, ARRAY[u.cac, u.ltv]) AS s
+FROM iforest_halves h, unit_economics u WHERE NOT h.first_half;
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+SELECT count(*) AS rows, count(*) FILTER (WHERE a.s = t.s AND a.s = m.s) AS same,
+       count(DISTINCT t.s) > 300 AS models_differ
+FROM iforest_alone a
+JOIN (SELECT h.first_half, u.day, anomaly.iforest_score(h.model, ARRAY[u.cac, u.ltv]) AS s
+      FROM unit_economics u CROSS JOIN LATERAL (SELECT * FROM iforest_halves) h) t USING (first_half, day)
+JOIN (SELECT h.first_half, u.day, anomaly.iforest_score(h.model || ''::bytea, ARRAY[u.cac, u.ltv]) AS s
+      FROM unit_economics u CROSS JOIN LATERAL (SELECT * FROM iforest_halves) h) m USING (first_half, day);
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+DROP TABLE iforest_halves, iforest_alone;
+
 -- The aggregate form merges a column of models (here one per quarter).
 WITH quarters AS (
     SELECT extract(quarter FROM day) AS q, anomaly.iforest_fit(ARRAY[cac, ltv], 25) AS model
