@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Event-level scorer of the accuracy benchmark: one implementation for every detector and data set.
+
+    /usr/bin/python3 bench/accuracy/score.py DATADIR ALERTS.csv [RUNTIMES.csv] [--tolerance 2] [--title T]
+                                             [--by-type]
+
+DATADIR holds series.csv (metric,ts,value: every point, value may be empty) and labels.csv
+(metric,start,end,type; start/end inclusive, same timestamp text as series.csv). ALERTS.csv is
+detector,metric,ts: one row per alerting point (ts as in series.csv). RUNTIMES.csv is
+detector,seconds,status (status: ok | not built | ... ; a detector with no alerts still gets a row).
+
+How it counts (per metric, on the metric's own point index: the rows of series.csv in ts order):
+- A labelled window [s, e] is FOUND when an alert falls on a point in [s, e + tolerance]; the
+  tolerance (2 points by default, the same for every detector) lets lagging detectors count.
+- Alerts outside every extended window are false alarms; consecutive alerting points (adjacent
+  in the index) form one false alarm.
+- precision = found / (found + false alarms), recall = found / windows, F1 their harmonic mean.
+  (Several alerts in one window count once, so a detector is not rewarded for repeating itself.)
+- false alarms per metric per 30 days = false alarms / (sum over metrics of its span in days / 30).
+- delay of a found window = index of its first alert in [s, e + tolerance] - index of s, in points;
+  the median over found windows is printed (points are days for daily and hours for hourly data).
+- ramp recall <= 7d: share of windows of type "drift" whose first alert comes at most 7 days
+  (by timestamp) after the window start.
+Nothing here fits anything: the scorer only counts where alerts fall.
+"""
+import argparse
+import bisect
+import csv
+import datetime as dt
+import statistics
+import sys
+from collections import defaultdict
+
+
+def parse_ts(text):
+    text = text.strip()
+    if text.endswith("+00"):
+        text = text[:-3] + "+00:00"
+    t = dt.datetime.fromisoformat(text.replace("T", " "))
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return t
+
+
+def load_index(datadir):
+    """metric -> sorted list of timestamps (every point of the series, missing values included)."""
+    idx = defaultdict(list)
+    with open(f"{datadir}/series.csv") as f:
+        for r in csv.DictReader(f):
+            idx[r["metric"]].append(parse_ts(r["ts"]))
+    for m in idx:
+        idx[m].sort()
+    return idx
+
+
+def load_labels(datadir):
+    labels = defaultdict(list)
+    with open(f"{datadir}/labels.csv") as f:
+        for r in csv.DictReader(f):
+            labels[r["metric"]].append((parse_ts(r["start"]), parse_ts(r["end"]), r["type"]))
+    return labels
+
+
+def position(times, t):
+    """Index of the first point at or after t (labels may fall between points of irregular data)."""
+    return bisect.bisect_left(times, t)
+
+
+def score_detector(index, labels, alert_points, tolerance):
+    """alert_points: metric -> set of point indices. Returns a dict of counts and figures."""
+    found = 0
+    windows = 0
+    false_alarms = 0
+    delays = []
+    ramp_total = ramp_hit = 0
+    by_type = defaultdict(lambda: [0, 0])
+    span_days = 0.0
+    for metric, times in index.items():
+        if len(times) > 1:
+            span_days += (times[-1] - times[0]).total_seconds() / 86400
+        alerts = sorted(alert_points.get(metric, ()))
+        covered = set()
+        for start, end, typ in labels.get(metric, ()):
+            s = position(times, start)
+            e = bisect.bisect_right(times, end) - 1
+            if e < s:           # a window between two points: the next point
+                e = s
+            hi = min(e + tolerance, len(times) - 1)
+            covered.update(range(s, hi + 1))
+            windows += 1
+            by_type[typ][1] += 1
+            k = bisect.bisect_left(alerts, s)
+            hit = k < len(alerts) and alerts[k] <= hi
+            if hit:
+                found += 1
+                by_type[typ][0] += 1
+                delays.append(alerts[k] - s)
+            if typ == "drift":
+                ramp_total += 1
+                if hit and times[alerts[k]] - times[s] <= dt.timedelta(days=7):
+                    ramp_hit += 1
+        prev = None
+        for a in alerts:
+            if a not in covered and (prev is None or a != prev + 1 or prev in covered):
+                false_alarms += 1
+            prev = a
+    precision = found / (found + false_alarms) if found + false_alarms else float("nan")
+    recall = found / windows if windows else float("nan")
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return {
+        "windows": windows, "found": found, "false_alarms": false_alarms,
+        "precision": precision, "recall": recall, "f1": f1,
+        "fa_per_30d": false_alarms / (span_days / 30) if span_days else float("nan"),
+        "median_delay": statistics.median(delays) if delays else float("nan"),
+        "ramp_recall_7d": ramp_hit / ramp_total if ramp_total else float("nan"),
+        "by_type": dict(by_type),
+    }
+
+
+def load_alerts(path, index):
+    """detector -> metric -> set of point indices; alerts on unknown metrics/timestamps are an error."""
+    out = defaultdict(lambda: defaultdict(set))
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            times = index.get(r["metric"])
+            if times is None:
+                sys.exit(f"score.py: alert on unknown metric {r['metric']!r}")
+            t = parse_ts(r["ts"])
+            i = bisect.bisect_left(times, t)
+            if i == len(times) or times[i] != t:
+                sys.exit(f"score.py: alert at {r['ts']} is not a point of {r['metric']}")
+            out[r["detector"]][r["metric"]].add(i)
+    return out
+
+
+def fmt(x, spec):
+    return "-" if x != x else format(x, spec)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("datadir")
+    ap.add_argument("alerts")
+    ap.add_argument("runtimes", nargs="?")
+    ap.add_argument("--tolerance", type=int, default=2)
+    ap.add_argument("--title", default="")
+    ap.add_argument("--by-type", action="store_true", help="also print recall per anomaly type")
+    a = ap.parse_args()
+    index = load_index(a.datadir)
+    labels = load_labels(a.datadir)
+    alerts = load_alerts(a.alerts, index)
+    order, status, runtime = [], {}, {}
+    if a.runtimes:
+        with open(a.runtimes) as f:
+            for r in csv.DictReader(f):
+                order.append(r["detector"])
+                status[r["detector"]] = r["status"]
+                runtime[r["detector"]] = float(r["seconds"]) if r["seconds"] else float("nan")
+    for d in alerts:
+        if d not in order:
+            order.append(d)
+    n_windows = sum(len(v) for v in labels.values())
+    if a.title:
+        print(a.title)
+    print(f"{len(index)} series, {sum(len(t) for t in index.values())} points, {n_windows} labelled windows; "
+          f"tolerance {a.tolerance} points after a window")
+    head = f"| {'detector':<28} | precision | recall |   F1  | false alarms/metric/30d | median delay (points) | ramp recall <=7d | runtime |"
+    print(head)
+    print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
+    results = {}
+    for d in order:
+        st = status.get(d, "ok")
+        rt = runtime.get(d, float("nan"))
+        if st != "ok":
+            print(f"| {d:<28} | {st:^45} | {'':>23} | {'':>21} | {'':>16} | {'':>7} |")
+            continue
+        r = score_detector(index, labels, alerts.get(d, {}), a.tolerance)
+        results[d] = r
+        print(f"| {d:<28} | {fmt(r['precision'], '9.3f')} | {fmt(r['recall'], '6.3f')} | {fmt(r['f1'], '5.3f')} "
+              f"| {fmt(r['fa_per_30d'], '23.2f')} | {fmt(r['median_delay'], '21.1f')} "
+              f"| {fmt(r['ramp_recall_7d'], '16.3f')} | {fmt(rt, '6.1f')}s |")
+    if a.by_type and results:
+        types = sorted({t for r in results.values() for t in r["by_type"]})
+        print()
+        print("recall per anomaly type (found/windows):")
+        print(f"  {'detector':<28} " + " ".join(f"{t:>14}" for t in types))
+        for d, r in results.items():
+            cells = []
+            for t in types:
+                h, n = r["by_type"].get(t, (0, 0))
+                cells.append(f"{h:>6}/{n:<3} {h / n if n else float('nan'):4.2f}")
+            print(f"  {d:<28} " + " ".join(f"{c:>14}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()
