@@ -1,22 +1,19 @@
 #include "core/ensemble.hpp"
 
 #include "core/ensemble_explanation.hpp"
+#include "core/ensemble_layers.hpp"
 #include "core/errors.hpp"
 #include "core/gap_fill.hpp"
-#include "core/robust_statistics.hpp"
 #include "core/score_calibration.hpp"
 #include "core/seasonal_forecast.hpp"
-#include "core/stl_residual.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <deque>
-#include <numeric>
 
 namespace anomaly {
 
-const char *const kDetectorNames[kDetectorCount] = {"robust_z", "forecast", "stl"};
+const char *const kDetectorNames[kDetectorCount] = {"robust_z", "forecast", "stl", "iforest", "drift"};
 
 namespace {
 
@@ -25,28 +22,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // of robust_z when that decided alone).
 constexpr double kWarningSurprise = 5.0;
 constexpr double kCriticalSurprise = 7.0;
+constexpr std::size_t kIForestCalibrationWindow = 256;
 
-struct RobustFit {
-    double z = kNaN, median = kNaN, sigma = kNaN;
-};
-
-RobustFit robust_against(const std::deque<double> &history, double x) {
-    RobustFit f;
-    if (history.size() < kMinRobustHistory || !std::isfinite(x)) return f;
-    const std::vector<double> h(history.begin(), history.end());
-    const RobustLocation loc = robust_location(h.data(), h.size());
-    f.z = modified_zscore(x, loc);
-    f.median = loc.median;
-    f.sigma = loc.mad > 0.0 ? loc.mad / kMadConsistency : loc.mean_abs_dev * kMeanAbsDeviationConsistency;
-    return f;
-}
-
-void push_bounded(std::deque<double> &d, double x, std::size_t cap) {
-    d.push_back(x);
-    if (d.size() > cap) d.pop_front();
-}
-
-// Φ⁻¹(q) by bisection on erfc (q in (0.5, 1)); used once per call.
+// Φ⁻¹(q) for q in (0.5, 1), by bisection on erfc.
 double normal_quantile(double q) {
     double lo = 0.0, hi = 40.0;
     for (int i = 0; i < 200; ++i) {
@@ -57,12 +35,12 @@ double normal_quantile(double q) {
     return (lo + hi) / 2.0;
 }
 
-void score_layer(DetectorScore &d, double raw, double z_equivalent, double threshold) {
-    if (std::isnan(raw)) return;
+void score_layer(DetectorScore &d, double raw, double p, bool fired) {
+    if (std::isnan(raw) || std::isnan(p)) return;
     d.available = true;
     d.raw = raw;
-    d.calibrated = 1.0 - normal_two_sided_p(z_equivalent);
-    d.fired = std::fabs(raw) > threshold;
+    d.calibrated = 1.0 - p;
+    d.fired = fired;
 }
 
 int event_at(const ForecastOptions &f, double t) {
@@ -85,13 +63,72 @@ std::string json_number(double x) {
     return b;
 }
 
+// Every layer's raw output over the partition (rows in time order).
+struct Layers {
+    SlotSeries grid;
+    double step = kNaN;
+    int period = 0;
+    std::vector<RobustFit> value_fit, residual_fit;
+    std::vector<ForecastPoint> forecast;
+    double forecast_z = kNaN;
+    std::vector<double> stl;          // per slot
+    std::vector<double> iforest, iforest_p;  // per row
+    std::vector<DriftPoint> drift;    // per slot
+};
+
+Layers compute_layers(const std::vector<double> &st, const std::vector<double> &sv, const EnsembleOptions &options,
+                      StopToken &stop) {
+    const std::size_t m = st.size();
+    Layers L;
+    L.grid = build_slot_series(st.data(), sv.data(), m, options.step, stop);
+    // The step and period that the layers beyond robust_z use come from the
+    // rows up to the first one out of warm-up: no row that speaks with them
+    // depends on a later row.
+    std::size_t first_scored = m;
+    int points = 0;
+    for (std::size_t k = 0; k < m && first_scored == m; ++k)
+        if (std::isfinite(sv[k]) && ++points >= options.min_points) first_scored = k;
+    L.step = std::isnan(options.step) ? typical_step(st.data(), std::min(m, first_scored + 1)) : options.step;
+    L.period = options.period >= 0 ? options.period : default_stl_period(L.step);
+
+    L.value_fit = robust_value_layer(L.grid, static_cast<std::size_t>(options.lookback), stop);
+    if (first_scored == m) return L;  // never out of warm-up: only robust_z speaks
+
+    ForecastOptions fo = options.forecast;
+    if (!options.weekly_seasonality_given && L.step < 0.75 * 86400.0) fo.weekly_order = 28;
+    L.forecast.resize(m);
+    seasonal_forecast_causal(st.data(), sv.data(), m, fo, L.forecast.data(), stop);
+    L.forecast_z = normal_quantile((1.0 + fo.interval_width) / 2.0);
+    std::vector<double> residuals(m);
+    for (std::size_t k = 0; k < m; ++k) residuals[k] = sv[k] - L.forecast[k].yhat;
+    L.residual_fit = robust_residual_layer(residuals, kResidualLookback);
+
+    const bool counted = options.combine == Combine::k_of_n;
+    L.stl = (counted || options.weights[kStl] > 0) ? stl_layer(L.grid, L.period, stop)
+                                                    : std::vector<double>(L.grid.values.size(), kNaN);
+    if (counted || options.weights[kIforest] > 0) {
+        L.iforest = iforest_layer(st.data(), sv.data(), m, fo.utc_offset, stop);
+        L.iforest_p = self_calibrated_upper_p(L.iforest, kIForestCalibrationWindow);
+    } else {
+        L.iforest.assign(m, kNaN);
+        L.iforest_p.assign(m, kNaN);
+    }
+    if (counted || options.weights[kDrift] > 0) L.drift = drift_layer(L.grid, L.period, stop);
+    else L.drift.assign(L.grid.values.size(), DriftPoint{kNaN, 0, 0, false, kNaN});
+    return L;
+}
+
 }  // namespace
 
 void validate(const EnsembleOptions &o) {
     if (!(o.threshold > 0.0 && o.threshold < 1.0)) throw InvalidParameter("option threshold must be in (0, 1)");
-    if (!(o.z_threshold > 0.0)) throw InvalidParameter("option z_threshold must be > 0");
-    if (!(o.forecast_threshold > 0.0)) throw InvalidParameter("option forecast_threshold must be > 0");
-    if (!(o.stl_threshold > 0.0)) throw InvalidParameter("option stl_threshold must be > 0");
+    if (!(o.z_threshold > 0.0 && o.z_threshold <= 1e6)) throw InvalidParameter("option z_threshold must be in (0, 1e6]");
+    if (!(o.forecast_threshold > 0.0 && o.forecast_threshold <= 1e6))
+        throw InvalidParameter("option forecast_threshold must be in (0, 1e6]");
+    if (!(o.stl_threshold > 0.0 && o.stl_threshold <= 1e6))
+        throw InvalidParameter("option stl_threshold must be in (0, 1e6]");
+    if (!(o.iforest_threshold > 0.0 && o.iforest_threshold < 1.0))
+        throw InvalidParameter("option iforest_threshold must be in (0, 1)");
     if (o.k < 1 || o.k > kDetectorCount)
         throw InvalidParameter("option k must be between 1 and " + std::to_string(kDetectorCount));
     double total = 0.0;
@@ -166,52 +203,14 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
     }
     if (m == 0) return out;
 
-    const SlotSeries grid = build_slot_series(st.data(), sv.data(), m, options.step, stop);
+    const Layers L = compute_layers(st, sv, options, stop);
+    const SlotSeries &grid = L.grid;
     const std::size_t slots = grid.values.size();
-    const double step = std::isnan(options.step) ? typical_step(st.data(), m) : options.step;
-    const int period = options.period >= 0 ? options.period : default_stl_period(step);
-
-    // Layer robust_z on values: each real slot against the finite grid values before it.
-    std::vector<RobustFit> value_fit(m);
-    {
-        std::deque<double> history;
-        std::size_t k = 0;
-        for (std::size_t j = 0; j < slots; ++j) {
-            stop.poll();
-            if (k < m && grid.row_slot[k] == j) value_fit[k++] = robust_against(history, grid.values[j]);
-            if (std::isfinite(grid.values[j])) push_bounded(history, grid.values[j], static_cast<std::size_t>(options.lookback));
-        }
-    }
-
-    // Layer forecast, and robust_z on its residuals.
-    std::vector<ForecastPoint> fc(m);
-    seasonal_forecast_causal(st.data(), sv.data(), m, options.forecast, fc.data(), stop);
-    std::vector<RobustFit> residual_fit(m);
-    {
-        std::deque<double> history;
-        for (std::size_t k = 0; k < m; ++k) {
-            const double r = sv[k] - fc[k].yhat;
-            if (!std::isfinite(r)) continue;
-            residual_fit[k] = robust_against(history, r);
-            push_bounded(history, r, kResidualLookback);
-        }
-    }
-    const double forecast_z = normal_quantile((1.0 + options.forecast.interval_width) / 2.0);
-
-    // Layer stl on the grid.
-    std::vector<double> stl_residual(slots, kNaN), stl_score(slots, kNaN);
-    if (period >= 2 && options.weights[kStl] + (options.combine == Combine::k_of_n ? 1.0 : 0.0) > 0.0) {
-        StlResidualParams p;
-        p.period = period;
-        p.history = std::min(std::max(8 * period, 56), 2000);
-        stl_residual_rolling(grid.values.data(), slots, p, nullptr, stl_residual.data(), stl_score.data(), stop);
-    }
-
-    // Real points per slot prefix, for data_quality.
     std::vector<std::size_t> real_prefix(slots + 1, 0);
     for (std::size_t j = 0; j < slots; ++j)
         real_prefix[j + 1] = real_prefix[j] + (grid.kinds[j] == SlotKind::real ? 1 : 0);
 
+    DriftParams drift_params;
     const std::size_t window = static_cast<std::size_t>(options.quality_window);
     int points = 0;
     for (std::size_t k = 0; k < m; ++k) {
@@ -226,14 +225,14 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
         const std::size_t from = j + 1 > window ? j + 1 - window : 0;
         r.data_quality = static_cast<double>(real_prefix[j + 1] - real_prefix[from]) / static_cast<double>(j + 1 - from);
         r.event = event_at(options.forecast, st[k]);
-        const ForecastPoint &f = fc[k];
 
-        // Expected value and range: the forecast's once warmed up, else the robust median.
-        const RobustFit &vf = value_fit[k];
-        if (!r.warming_up && std::isfinite(f.yhat)) {
-            r.expected = f.yhat;
-            r.lower = f.yhat - options.forecast_threshold * (f.yhat - f.yhat_lower);
-            r.upper = f.yhat + options.forecast_threshold * (f.yhat_upper - f.yhat);
+        // Expected value and range: the forecast's once warmed up, else the robust median's.
+        const RobustFit &vf = L.value_fit[k];
+        const ForecastPoint *f = r.warming_up ? nullptr : &L.forecast[k];
+        if (f != nullptr && std::isfinite(f->yhat)) {
+            r.expected = f->yhat;
+            r.lower = f->yhat - options.forecast_threshold * (f->yhat - f->yhat_lower);
+            r.upper = f->yhat + options.forecast_threshold * (f->yhat_upper - f->yhat);
         } else if (!std::isnan(vf.median)) {
             r.expected = vf.median;
             r.lower = vf.median - options.z_threshold * vf.sigma;
@@ -241,11 +240,19 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
         }
 
         if (r.has_value) {
-            const double z = (!r.warming_up && !std::isnan(residual_fit[k].z)) ? residual_fit[k].z : vf.z;
-            score_layer(r.detectors[kRobustZ], z, z, options.z_threshold);
-            if (!r.warming_up) {
-                score_layer(r.detectors[kForecast], f.score, f.score * forecast_z, options.forecast_threshold);
-                score_layer(r.detectors[kStl], stl_score[j], stl_score[j], options.stl_threshold);
+            const double z = (f != nullptr && !std::isnan(L.residual_fit[k].z)) ? L.residual_fit[k].z : vf.z;
+            score_layer(r.detectors[kRobustZ], z, normal_two_sided_p(z), std::fabs(z) > options.z_threshold);
+            if (f != nullptr) {
+                score_layer(r.detectors[kForecast], f->score, normal_two_sided_p(f->score * L.forecast_z),
+                            std::fabs(f->score) > options.forecast_threshold);
+                score_layer(r.detectors[kStl], L.stl[j], normal_two_sided_p(L.stl[j]),
+                            std::fabs(L.stl[j]) > options.stl_threshold);
+                score_layer(r.detectors[kIforest], L.iforest[k], L.iforest_p[k],
+                            L.iforest[k] >= options.iforest_threshold);
+                const DriftPoint &d = L.drift[j];
+                score_layer(r.detectors[kDrift], d.score, drift_tail_p(d.score, drift_params), d.alert);
+                r.drift_direction = std::isnan(d.score) ? 0 : d.direction;
+                r.drift_run = std::isnan(d.score) ? 0 : d.run_length;
             }
             double s[kDetectorCount];
             bool available[kDetectorCount];
@@ -273,7 +280,7 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
                 r.severity = severity_of(level);
             }
         }
-        const ExplanationInput in{&options.name, v, st[k], options.forecast.utc_offset, step, options.min_points,
+        const ExplanationInput in{&options.name, v, st[k], options.forecast.utc_offset, L.step, options.min_points,
                                   points,
                                   r.event >= 0 ? options.forecast.event_names[static_cast<std::size_t>(r.event)].c_str()
                                                : nullptr};

@@ -19,9 +19,17 @@
 //       interval; fired when |raw| > forecast_threshold.
 //     - stl: stl_residual_rolling on the grid (period from the options or
 //       the step); fired when |raw| > stl_threshold.
-//  3. Calibration (score_calibration.hpp): each raw score → two-sided normal
-//     tail p of its z-equivalent (robust_z and stl as they are, forecast ×
-//     Φ⁻¹((1 + interval_width)/2)); calibrated = 1 − p.
+//     - iforest: an isolation forest (trailing 256 rows, refit every 32) on
+//       kpi_features (value, std_7, wow_change, zscore_7, zscore_30,
+//       day_of_week); fired when raw ≥ iforest_threshold.
+//     - drift: drift_score (two-sided CUSUM, own seasonal baseline) on the
+//       grid; fired when it alerts (|raw| ≥ 1).
+//  3. Calibration (score_calibration.hpp): each raw score → a tail
+//     probability p; calibrated = 1 − p. robust_z and stl: the two-sided
+//     normal tail of the score; forecast: of score × Φ⁻¹((1 + interval_width)/2)
+//     (the score is in interval half-widths); iforest: the upper normal tail
+//     of the score standardised by the median and MAD of its own last 256
+//     scores; drift: the CUSUM tail 2·e^(−2k·|S|) (ensemble_layers.hpp).
 //  4. Combination: "weighted" — the weighted mean of the surprises −log10 p
 //     over the available layers gives the score 1 − 10^(−mean) and the
 //     row is an anomaly when score ≥ threshold; "k_of_n" — an anomaly when
@@ -44,7 +52,7 @@
 
 namespace anomaly {
 
-enum Detector { kRobustZ = 0, kForecast, kStl, kDetectorCount };
+enum Detector { kRobustZ = 0, kForecast, kStl, kIforest, kDrift, kDetectorCount };
 
 // JSON keys of the layers, in Detector order.
 extern const char *const kDetectorNames[kDetectorCount];
@@ -63,7 +71,8 @@ struct EnsembleOptions {
     double z_threshold = 4.0;
     double forecast_threshold = 2.0;
     double stl_threshold = 3.5;
-    double weights[kDetectorCount] = {0.2, 0.5, 0.3};
+    double iforest_threshold = 0.65;
+    double weights[kDetectorCount] = {0.2, 0.4, 0.25, 0.05, 0.1};
     // Seconds between points; NaN = inferred (gap_fill.hpp).
     double step = std::numeric_limits<double>::quiet_NaN();
     // STL period in points; -1 = from the step (default_stl_period), 0 = no STL layer.
@@ -74,6 +83,9 @@ struct EnsembleOptions {
     int quality_window = 28;
     // Forecast options: events, utc_offset (time_zone), multiplicative, interval_width.
     ForecastOptions forecast;
+    // Unless set, sub-daily data gets weekly Fourier order 28 (the daily
+    // cycle inside the weekly one, docs/seasonal_forecast.md).
+    bool weekly_seasonality_given = false;
 };
 
 // Throws InvalidParameter naming the option when one is out of its domain.
@@ -109,6 +121,8 @@ struct EnsembleResult {
     double data_quality = std::numeric_limits<double>::quiet_NaN();
     bool warming_up = true;
     int event = -1;  // index into options.forecast.event_names, -1 = none
+    int drift_direction = 0;  // the drift layer's direction and run length (points), for the explanation
+    int drift_run = 0;
 };
 
 // out[i] is the result of row i (ts[i] UTC seconds, NaN = NULL; values[i]

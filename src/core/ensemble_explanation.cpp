@@ -63,6 +63,18 @@ std::string sigma(double z) {
     return std::string(z < 0 ? kMinus : "+") + b + kSigma;
 }
 
+// "drifting down for 6 days" when the drift layer alerts, or when its sum is
+// half way to an alert after at least 3 points (one spike is not a drift).
+std::string drift_context(const EnsembleResult &r, double step) {
+    const DetectorScore &d = r.detectors[kDrift];
+    if (!d.available || r.drift_direction == 0 || r.drift_run <= 0 || !(d.fired || (std::fabs(d.raw) >= 0.5 && r.drift_run >= 3))) return "";
+    const char *unit = daily(step) ? "day" : (step >= 3000.0 && step <= 4200.0) ? "hour" : "point";
+    char b[96];
+    std::snprintf(b, sizeof b, "drifting %s for %d %s%s", r.drift_direction > 0 ? "up" : "down", r.drift_run, unit,
+                  r.drift_run == 1 ? "" : "s");
+    return b;
+}
+
 std::string fired_layers(const EnsembleResult &r) {
     std::string s;
     auto add = [&s](const std::string &part) { s += (s.empty() ? "" : ", ") + part; };
@@ -70,7 +82,13 @@ std::string fired_layers(const EnsembleResult &r) {
     if (f.fired) add("forecast interval breached");
     if (t.fired) add("STL residual " + sigma(t.raw));
     if (z.fired) add("robust z-score " + sigma(z.raw));
-    if (s.empty()) {
+    const DetectorScore &i = r.detectors[kIforest];
+    if (i.fired) {
+        char b[64];
+        std::snprintf(b, sizeof b, "unusual pattern (isolation score %.2f)", i.raw);
+        add(b);
+    }
+    if (s.empty() && !r.detectors[kDrift].fired) {
         char b[64];
         std::snprintf(b, sizeof b, "combined score %.5f", r.score);
         add(std::string("no single detector beyond its threshold, ") + b);
@@ -129,7 +147,8 @@ std::string explain(const EnsembleResult &r, const ExplanationInput &in) {
         if (!std::isnan(r.expected)) return deviation(r, in) + ": not an anomaly";
         return s + ": no anomaly";
     }
-    return deviation(r, in) + when(in) + "; " + fired_layers(r);
+    const std::string drift = drift_context(r, in.step);
+    return deviation(r, in) + when(in) + "; " + fired_layers(r) + (drift.empty() ? "" : ", " + drift);
 }
 
 }  // namespace anomaly
