@@ -76,11 +76,13 @@ struct Layers {
     std::vector<DriftPoint> drift;    // per slot
 };
 
-Layers compute_layers(const std::vector<double> &st, const std::vector<double> &sv, const EnsembleOptions &options,
-                      StopToken &stop) {
+// sv: the values; masked: the same with the rows of known events NaN (for
+// every layer but the forecast, which has the events as regressors).
+Layers compute_layers(const std::vector<double> &st, const std::vector<double> &sv, const std::vector<double> &masked,
+                      const EnsembleOptions &options, StopToken &stop) {
     const std::size_t m = st.size();
     Layers L;
-    L.grid = build_slot_series(st.data(), sv.data(), m, options.step, stop);
+    L.grid = build_slot_series(st.data(), masked.data(), m, options.step, stop);
     // The step and period that the layers beyond robust_z use come from the
     // rows up to the first one out of warm-up: no row that speaks with them
     // depends on a later row.
@@ -100,14 +102,14 @@ Layers compute_layers(const std::vector<double> &st, const std::vector<double> &
     seasonal_forecast_causal(st.data(), sv.data(), m, fo, L.forecast.data(), stop);
     L.forecast_z = normal_quantile((1.0 + fo.interval_width) / 2.0);
     std::vector<double> residuals(m);
-    for (std::size_t k = 0; k < m; ++k) residuals[k] = sv[k] - L.forecast[k].yhat;
-    L.residual_fit = robust_residual_layer(residuals, kResidualLookback);
+    for (std::size_t k = 0; k < m; ++k) residuals[k] = masked[k] - L.forecast[k].yhat;
+    L.residual_fit = robust_residual_layer(residuals, std::max<std::size_t>(kResidualLookback, 7 * static_cast<std::size_t>(L.period)));
 
     const bool counted = options.combine == Combine::k_of_n;
     L.stl = (counted || options.weights[kStl] > 0) ? stl_layer(L.grid, L.period, stop)
                                                     : std::vector<double>(L.grid.values.size(), kNaN);
     if (counted || options.weights[kIforest] > 0) {
-        L.iforest = iforest_layer(st.data(), sv.data(), m, fo.utc_offset, stop);
+        L.iforest = iforest_layer(st.data(), masked.data(), m, fo.utc_offset, stop);
         L.iforest_p = self_calibrated_upper_p(L.iforest, kIForestCalibrationWindow);
     } else {
         L.iforest.assign(m, kNaN);
@@ -203,12 +205,18 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
     }
     if (m == 0) return out;
 
-    const Layers L = compute_layers(st, sv, options, stop);
+    // Rows inside a known event are not part of the normal pattern: the
+    // layers that know nothing of events see them as missing.
+    std::vector<double> masked(sv);
+    for (std::size_t k = 0; k < m; ++k)
+        if (event_at(options.forecast, st[k]) >= 0) masked[k] = kNaN;
+    const Layers L = compute_layers(st, sv, masked, options, stop);
     const SlotSeries &grid = L.grid;
     const std::size_t slots = grid.values.size();
+    std::vector<unsigned char> real(slots, 0);
+    for (std::size_t k = 0; k < m; ++k) real[grid.row_slot[k]] = std::isfinite(sv[k]) ? 1 : 0;
     std::vector<std::size_t> real_prefix(slots + 1, 0);
-    for (std::size_t j = 0; j < slots; ++j)
-        real_prefix[j + 1] = real_prefix[j] + (grid.kinds[j] == SlotKind::real ? 1 : 0);
+    for (std::size_t j = 0; j < slots; ++j) real_prefix[j + 1] = real_prefix[j] + real[j];
 
     DriftParams drift_params;
     const std::size_t window = static_cast<std::size_t>(options.quality_window);

@@ -11,7 +11,7 @@
 //     - robust_z: the modified z-score (median/MAD of the last `lookback`
 //       values of the grid, at least 7) of the value; once the forecast has
 //       residuals, of the forecast residual against the last
-//       kResidualLookback earlier residuals instead, so that a weekly pattern
+//       max(kResidualLookback, 7·period) earlier residuals instead, so that a weekly pattern
 //       is not an anomaly. |z| > z_threshold decides alone.
 //     - forecast (primary): seasonal_forecast_causal (trend, weekly and,
 //       after a year, yearly seasonality, the known events as regressors);

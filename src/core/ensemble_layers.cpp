@@ -17,15 +17,33 @@ namespace anomaly {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// IQR / σ for normal data: 2·Φ⁻¹(0.75).
+constexpr double kIqrConsistency = 1.34898;
 
-RobustFit robust_against(const std::deque<double> &history, double x) {
+// Linear-interpolation quantile of sorted s (type 7).
+double quantile(const std::vector<double> &s, double q) {
+    const double at = q * static_cast<double>(s.size() - 1);
+    const std::size_t i = static_cast<std::size_t>(std::floor(at));
+    if (i + 1 >= s.size()) return s.back();
+    return s[i] + (at - static_cast<double>(i)) * (s[i + 1] - s[i]);
+}
+
+RobustFit robust_against(const std::deque<double> &history, double x, bool iqr_floor) {
     RobustFit f;
     if (history.size() < kMinRobustHistory || !std::isfinite(x)) return f;
-    const std::vector<double> h(history.begin(), history.end());
+    std::vector<double> h(history.begin(), history.end());
     const RobustLocation loc = robust_location(h.data(), h.size());
-    f.z = modified_zscore(x, loc);
     f.median = loc.median;
     f.sigma = loc.mad > 0.0 ? loc.mad / kMadConsistency : loc.mean_abs_dev * kMeanAbsDeviationConsistency;
+    f.z = modified_zscore(x, loc);
+    if (iqr_floor) {
+        std::sort(h.begin(), h.end());
+        const double iqr_sigma = (quantile(h, 0.75) - quantile(h, 0.25)) / kIqrConsistency;
+        if (iqr_sigma > f.sigma) {
+            f.sigma = iqr_sigma;
+            f.z = (x - f.median) / iqr_sigma;
+        }
+    }
     return f;
 }
 
@@ -48,7 +66,7 @@ std::vector<RobustFit> robust_value_layer(const SlotSeries &grid, std::size_t lo
     for (std::size_t j = 0; j < grid.values.size(); ++j) {
         stop.poll();
         const double v = grid.values[j];
-        if (k < m && grid.row_slot[k] == j) out[k++] = robust_against(history, grid.kinds[j] == SlotKind::real ? v : kNaN);
+        if (k < m && grid.row_slot[k] == j) out[k++] = robust_against(history, grid.kinds[j] == SlotKind::real ? v : kNaN, true);
         if (std::isfinite(v)) push_bounded(history, v, lookback);
     }
     return out;
@@ -59,7 +77,7 @@ std::vector<RobustFit> robust_residual_layer(const std::vector<double> &residual
     std::deque<double> history;
     for (std::size_t k = 0; k < residuals.size(); ++k) {
         if (!std::isfinite(residuals[k])) continue;
-        out[k] = robust_against(history, residuals[k]);
+        out[k] = robust_against(history, residuals[k], false);
         push_bounded(history, residuals[k], lookback);
     }
     return out;

@@ -42,7 +42,7 @@ double weighted_surprise(const double *s, const double *w, const bool *available
     double sum = 0.0, weight = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
         if (!available[i] || !(w[i] > 0.0) || std::isnan(s[i])) continue;
-        sum += w[i] * s[i];
+        sum += w[i] * std::min(s[i], kCombinedSurpriseCap);
         weight += w[i];
     }
     return weight > 0.0 ? sum / weight : kNaN;

@@ -41,8 +41,14 @@ double surprise(double p);
 // 1 − 10^(−s): back from a surprise to a calibrated score in [0, 1).
 double calibrated_from_surprise(double s);
 
-// Weighted mean of the surprises s[i] of the detectors with available[i]
-// and weight w[i] > 0 (the weights renormalised over those). NaN when none.
+// In a combination each surprise counts at most this much (p = 1e-8): one
+// detector gone wild (an STL window straddling a changed pattern, say)
+// cannot outvote all the others on its own.
+constexpr double kCombinedSurpriseCap = 8.0;
+
+// Weighted mean of the surprises min(s[i], kCombinedSurpriseCap) of the
+// detectors with available[i] and weight w[i] > 0 (the weights renormalised
+// over those). NaN when none.
 double weighted_surprise(const double *s, const double *w, const bool *available, std::size_t n);
 
 }  // namespace anomaly

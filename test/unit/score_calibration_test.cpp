@@ -54,6 +54,9 @@ TEST(ScoreCalibration, WeightedSurpriseRenormalisesOverAvailableLayers) {
     const bool yes[] = {true, true, true};
     // NaN layers are skipped: (3·4 + 1·1) / 4.
     EXPECT_DOUBLE_EQ(weighted_surprise(sn, w, yes, 3), 13.0 / 4.0);
+    // Capped at 8 each: (1·8 + 3·4) / 4.
+    const double big[] = {16.0, 4.0, 0.0};
+    EXPECT_DOUBLE_EQ(weighted_surprise(big, w, all, 3), 5.0);
 }
 
 }  // namespace
