@@ -23,6 +23,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kWarningSurprise = 5.0;
 constexpr double kCriticalSurprise = 7.0;
 constexpr std::size_t kIForestCalibrationWindow = 256;
+// A drift alert decides when the forecast score (in half-widths of its
+// interval) is at least this far out in the drift's direction.
+constexpr double kDriftForecastAgreement = 2.0;
 
 // Φ⁻¹(q) for q in (0.5, 1), by bisection on erfc.
 double normal_quantile(double q) {
@@ -76,6 +79,16 @@ struct Layers {
     std::vector<DriftPoint> drift;    // per slot
 };
 
+// The drift layer's seasonal baseline: the weekly cycle for sub-daily data
+// (its median of the same hour of the last 4 weeks), else the STL period.
+int drift_period(double step, int period) {
+    if (step > 0.0 && step < 0.75 * 86400.0) {
+        const double week = std::round(7.0 * 86400.0 / step);
+        if (week <= 10000.0) return static_cast<int>(week);
+    }
+    return period;
+}
+
 // sv: the values; masked: the same with the rows of known events NaN (for
 // every layer but the forecast, which has the events as regressors).
 Layers compute_layers(const std::vector<double> &st, const std::vector<double> &sv, const std::vector<double> &masked,
@@ -115,7 +128,8 @@ Layers compute_layers(const std::vector<double> &st, const std::vector<double> &
         L.iforest.assign(m, kNaN);
         L.iforest_p.assign(m, kNaN);
     }
-    if (counted || options.weights[kDrift] > 0) L.drift = drift_layer(L.grid, L.period, stop);
+    if (counted || options.weights[kDrift] > 0 || options.drift_decides)
+        L.drift = drift_layer(L.grid, drift_period(L.step, L.period), stop);
     else L.drift.assign(L.grid.values.size(), DriftPoint{kNaN, 0, 0, false, kNaN});
     return L;
 }
@@ -273,7 +287,13 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
             const double combined = weighted_surprise(s, options.weights, available, kDetectorCount);
             r.score = calibrated_from_surprise(combined);
             const bool z_alone = r.detectors[kRobustZ].fired;
-            bool flagged = z_alone;
+            // A drift alert decides when the forecast sees the same
+            // direction outside its interval (a slow ramp the forecast's
+            // level follows stays outside it only modestly).
+            const DetectorScore &dr = r.detectors[kDrift], &fc = r.detectors[kForecast];
+            const bool drift_alone = options.drift_decides && dr.fired && fc.available &&
+                                     (dr.raw > 0 ? fc.raw : -fc.raw) >= kDriftForecastAgreement;
+            bool flagged = z_alone || drift_alone;
             if (!r.warming_up)
                 flagged = flagged || (options.combine == Combine::weighted ? r.score >= options.threshold
                                                                            : fired >= options.k);
@@ -285,6 +305,7 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
             if (r.is_anomaly) {
                 double level = std::isnan(combined) ? 0.0 : combined;
                 if (z_alone) level = std::max(level, s[kRobustZ]);
+                if (drift_alone) level = std::max(level, s[kForecast]);
                 r.severity = severity_of(level);
             }
         }

@@ -72,6 +72,9 @@ struct EnsembleOptions {
     double forecast_threshold = 2.0;
     double stl_threshold = 3.5;
     double iforest_threshold = 0.65;
+    // A drift alert with the forecast outside its interval in the same
+    // direction decides alone (like robust_z beyond z_threshold).
+    bool drift_decides = true;
     double weights[kDetectorCount] = {0.2, 0.4, 0.25, 0.05, 0.1};
     // Seconds between points; NaN = inferred (gap_fill.hpp).
     double step = std::numeric_limits<double>::quiet_NaN();

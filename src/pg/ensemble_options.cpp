@@ -40,7 +40,7 @@ RawEnsembleOptions read_ensemble_options(Jsonb *jb, const char *function) {
 namespace {
 
 const char *const kKnown =
-    "name, combine, k, threshold, z_threshold, forecast_threshold, stl_threshold, iforest_threshold, weights, "
+    "name, combine, k, threshold, z_threshold, forecast_threshold, stl_threshold, iforest_threshold, drift_decides, weights, "
     "step, period, min_points, lookback, quality_window, events, time_zone, seasonality_mode, interval_width, "
     "weekly_seasonality, yearly_seasonality, changepoint_prior_scale, n_changepoints, changepoint_range, "
     "changepoint_spacing, seasonality_prior_scale, events_prior_scale, level_smoothing, refit_every, interval_history";
@@ -117,6 +117,10 @@ void build_ensemble_options(const RawEnsembleOptions &raw, anomaly::EnsembleOpti
         else if (key == "stl_threshold") out.stl_threshold = number(o, key);
         else if (key == "iforest_threshold") out.iforest_threshold = number(o, key);
         else if (key == "step") out.step = step_seconds(o);
+        else if (key == "drift_decides") {
+            if (o.kind != OptionKind::boolean) bad(key, "must be true or false");
+            out.drift_decides = o.boolean;
+        }
         else if (key == "period") out.period = integer(o, key);
         else if (key == "min_points") out.min_points = integer(o, key);
         else if (key == "lookback") out.lookback = integer(o, key);
