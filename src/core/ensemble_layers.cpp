@@ -17,8 +17,8 @@ namespace anomaly {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// IQR / σ for normal data: 2·Φ⁻¹(0.75).
-constexpr double kIqrConsistency = 1.34898;
+// (q90 − q10) / σ for normal data: 2·Φ⁻¹(0.9).
+constexpr double kInterDecileConsistency = 2.5631031;
 
 // Linear-interpolation quantile of sorted s (type 7).
 double quantile(const std::vector<double> &s, double q) {
@@ -28,7 +28,7 @@ double quantile(const std::vector<double> &s, double q) {
     return s[i] + (at - static_cast<double>(i)) * (s[i + 1] - s[i]);
 }
 
-RobustFit robust_against(const std::deque<double> &history, double x, bool iqr_floor) {
+RobustFit robust_against(const std::deque<double> &history, double x, bool spread_floor) {
     RobustFit f;
     if (history.size() < kMinRobustHistory || !std::isfinite(x)) return f;
     std::vector<double> h(history.begin(), history.end());
@@ -36,12 +36,12 @@ RobustFit robust_against(const std::deque<double> &history, double x, bool iqr_f
     f.median = loc.median;
     f.sigma = loc.mad > 0.0 ? loc.mad / kMadConsistency : loc.mean_abs_dev * kMeanAbsDeviationConsistency;
     f.z = modified_zscore(x, loc);
-    if (iqr_floor) {
+    if (spread_floor) {
         std::sort(h.begin(), h.end());
-        const double iqr_sigma = (quantile(h, 0.75) - quantile(h, 0.25)) / kIqrConsistency;
-        if (iqr_sigma > f.sigma) {
-            f.sigma = iqr_sigma;
-            f.z = (x - f.median) / iqr_sigma;
+        const double spread_sigma = (quantile(h, 0.9) - quantile(h, 0.1)) / kInterDecileConsistency;
+        if (spread_sigma > f.sigma) {
+            f.sigma = spread_sigma;
+            f.z = (x - f.median) / spread_sigma;
         }
     }
     return f;

@@ -24,10 +24,11 @@ struct RobustFit {
 
 // Per row (grid.row_slot order): the value's robust fit against the last
 // `lookback` finite grid values before its slot (at least kMinRobustHistory).
-// The scale is the larger of MAD/0.6745 and IQR/1.349: a weekly pattern makes
-// the history two-humped (weekdays and a weekend at 2/7 of the points), whose
-// MAD is that of the weekdays alone while the IQR spans both humps, so that
-// weekends are not anomalies before the seasonal layers speak. z is then
+// The scale is the larger of MAD/0.6745 and (q90 − q10)/2.5631 (the
+// inter-decile range, σ for normal data): a weekly pattern makes the history
+// two-humped (weekdays, and weekends at 2/7 of the points), whose MAD is that
+// of the weekdays alone while the inter-decile range spans both humps, so
+// that weekends are not anomalies before the seasonal layers speak. z is then
 // (x − median) / scale.
 std::vector<RobustFit> robust_value_layer(const SlotSeries &grid, std::size_t lookback, StopToken &stop);
 
