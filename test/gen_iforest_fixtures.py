@@ -8,7 +8,9 @@ same data as well as sklearn's (|AUC difference| <= 0.02) without Python.
 
 sklearn's AUC depends on its random_state, so the reference is the mean over
 N_SEEDS random states (the spread is written too); the unit test averages our
-forest over the same number of seeds.
+forest over the same number of seeds. Each data file also holds, per row,
+sklearn's score s(x, n) (-score_samples) averaged over the same forests, for a
+row-by-row comparison of the scores themselves.
 
 Run with Debian's Python (scikit-learn 1.2.1):
     /usr/bin/python3 test/gen_iforest_fixtures.py
@@ -98,15 +100,18 @@ def main():
         order = rng.permutation(len(x))
         x, y = x[order], y[order]
         aucs = []
+        score_sum = np.zeros(len(x))
         for rs in range(N_SEEDS):
             model = IsolationForest(n_estimators=N_TREES, max_samples=min(SAMPLE_SIZE, len(x)),
                                     random_state=rs).fit(x)
-            aucs.append(roc_auc_score(y, -model.score_samples(x)))
+            score = -model.score_samples(x)  # the paper's s(x, n)
+            score_sum += score
+            aucs.append(roc_auc_score(y, score))
         with open(os.path.join(OUT, name + ".csv"), "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
-            w.writerow(["label"] + ["x%d" % (j + 1) for j in range(x.shape[1])])
-            for label, row in zip(y, x):
-                w.writerow([int(label)] + [repr(float(v)) for v in row])
+            w.writerow(["label", "sklearn_score"] + ["x%d" % (j + 1) for j in range(x.shape[1])])
+            for label, s, row in zip(y, score_sum / N_SEEDS, x):
+                w.writerow([int(label), "%.6f" % s] + [repr(float(v)) for v in row])
         summary.append([name, x.shape[1], len(x), int(y.sum()), N_TREES, SAMPLE_SIZE, N_SEEDS,
                         "%.6f" % np.mean(aucs), "%.6f" % np.std(aucs), "%.6f" % min(aucs), "%.6f" % max(aucs)])
     with open(os.path.join(OUT, "cases.csv"), "w", newline="") as f:

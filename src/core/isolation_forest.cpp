@@ -66,7 +66,9 @@ private:
         if (n_candidates == 0) return leaf(tree, n);  // all rows equal: cannot be isolated further
         const std::uint32_t f = candidates_[rng_.below(n_candidates)];
         const double lo = lo_[f], hi = hi_[f];
-        double split = lo + rng_.uniform_open() * (hi - lo);
+        // One correctly rounded fma: the same bits on every platform, whether or
+        // not the compiler would contract a * b + c on its own.
+        double split = std::fma(rng_.uniform_open(), hi - lo, lo);
         if (!(split > lo) || split > hi) split = hi;  // rounding: keep both sides non-empty
         // Partition: x[f] < split to the front.
         std::uint32_t *mid = std::partition(idx, idx + n, [&](std::uint32_t r) { return value(r, f) < split; });
@@ -150,11 +152,32 @@ void validate(const IForestOptions &options) {
                                ", got " + std::to_string(options.sample_size));
 }
 
-double iforest_average_path_length(double n) {
+namespace {
+
+double average_path_length_formula(double n) {
     if (n <= 1.0) return 0.0;
     if (n <= 2.0) return 1.0;
     return 2.0 * (std::log(n - 1.0) + kEulerGamma) - 2.0 * (n - 1.0) / n;
 }
+
+// c(n) for the leaf sizes met when scoring (n ≤ 256 with the default psi):
+// a table saves a logarithm per tree per row.
+constexpr std::uint32_t kPathTableSize = 1025;
+struct PathLengthTable {
+    double c[kPathTableSize];
+    PathLengthTable() {
+        for (std::uint32_t n = 0; n < kPathTableSize; ++n) c[n] = average_path_length_formula(n);
+    }
+};
+const PathLengthTable kPathTable;
+
+double leaf_path_length(std::uint32_t size) {
+    return size < kPathTableSize ? kPathTable.c[size] : average_path_length_formula(size);
+}
+
+}  // namespace
+
+double iforest_average_path_length(double n) { return average_path_length_formula(n); }
 
 IsolationForest iforest_fit(const double *rows, std::size_t n_rows, std::size_t n_features,
                             const IForestOptions &options, StopToken &stop) {
@@ -191,7 +214,7 @@ double iforest_path_length(const IForestTree &tree, const double *x) {
     std::uint32_t i = 0, depth = 0;
     for (;;) {
         const IForestNode &node = tree.nodes[i];
-        if (node.feature < 0) return depth + iforest_average_path_length(node.right_or_size);
+        if (node.feature < 0) return depth + leaf_path_length(node.right_or_size);
         i = x[node.feature] < node.split ? i + 1 : node.right_or_size;
         ++depth;
     }
@@ -276,6 +299,39 @@ IsolationForest iforest_deserialize(const std::uint8_t *bytes, std::size_t len) 
     }
     if (at != len) throw CorruptValue("isolation forest model: trailing bytes");
     return forest;
+}
+
+std::uint32_t iforest_check_model(const std::uint8_t *bytes, std::size_t len) {
+    return iforest_deserialize(bytes, len).n_features;
+}
+
+double iforest_score_model(const std::uint8_t *bytes, const double *x) {
+    const std::uint32_t n_features = le::load_u32(bytes + 8), n_trees = le::load_u32(bytes + 12);
+    for (std::uint32_t f = 0; f < n_features; ++f)
+        if (!std::isfinite(x[f])) return std::nan("");
+    const std::uint8_t *p = bytes + kModelHeaderSize;
+    std::uint32_t last_psi = 0;
+    double c = 0.0, sum = 0.0;
+    for (std::uint32_t t = 0; t < n_trees; ++t) {
+        const std::uint32_t psi = le::load_u32(p), n_nodes = le::load_u32(p + 4);
+        const std::uint8_t *nodes = p + kTreeHeaderSize;
+        if (psi != last_psi) {
+            last_psi = psi;
+            c = iforest_average_path_length(psi);
+        }
+        std::uint32_t i = 0, depth = 0;
+        for (;;) {
+            const std::uint8_t *node = nodes + static_cast<std::size_t>(i) * kNodeSize;
+            const std::int32_t feature = le::load_i32(node);
+            if (feature < 0) break;
+            i = x[feature] < le::load_f64(node + 8) ? i + 1 : le::load_u32(node + 4);
+            ++depth;
+        }
+        const std::uint32_t size = le::load_u32(nodes + static_cast<std::size_t>(i) * kNodeSize + 4);
+        sum += c > 0.0 ? (depth + leaf_path_length(size)) / c : 1.0;
+        p = nodes + static_cast<std::size_t>(n_nodes) * kNodeSize;
+    }
+    return std::exp2(-sum / n_trees);
 }
 
 // ---- window ------------------------------------------------------------------

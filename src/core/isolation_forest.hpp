@@ -95,6 +95,12 @@ std::vector<std::uint8_t> iforest_serialize(const IsolationForest &forest);
 // 2·psi - 1 nodes, features in range, split values finite, leaf sizes ≤ psi.
 IsolationForest iforest_deserialize(const std::uint8_t *bytes, std::size_t len);
 
+// Checks serialized bytes as iforest_deserialize() does and returns n_features.
+std::uint32_t iforest_check_model(const std::uint8_t *bytes, std::size_t len);
+// iforest_score() straight from the bytes of a model that passed
+// iforest_check_model(): no allocation, for scoring many rows with one model.
+double iforest_score_model(const std::uint8_t *bytes, const double *x);
+
 // ---- the causal window scorer ---------------------------------------------
 
 struct IForestWindowOptions {

@@ -20,6 +20,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr std::size_t kGoldenModelSize = 350608;
+constexpr std::uint64_t kGoldenModelHash = 10532740396047843410ULL;
 
 // ---- helpers ----------------------------------------------------------------
 
@@ -27,6 +29,7 @@ struct Dataset {
     std::size_t d = 0;
     std::vector<double> x;  // row-major
     std::vector<int> label;
+    std::vector<double> sklearn_score;  // mean over the fixture's sklearn forests
     std::size_t rows() const { return label.size(); }
 };
 
@@ -54,10 +57,11 @@ std::vector<std::vector<std::string>> read_csv(const std::string &file) {
 Dataset read_dataset(const std::string &name) {
     const auto rows = read_csv(name + ".csv");
     Dataset ds;
-    ds.d = rows.at(0).size() - 1;
+    ds.d = rows.at(0).size() - 2;  // label, sklearn_score, x1..xd
     for (std::size_t i = 1; i < rows.size(); ++i) {
         ds.label.push_back(std::stoi(rows[i][0]));
-        for (std::size_t j = 1; j <= ds.d; ++j) ds.x.push_back(std::stod(rows[i][j]));
+        ds.sklearn_score.push_back(std::stod(rows[i][1]));
+        for (std::size_t j = 2; j < ds.d + 2; ++j) ds.x.push_back(std::stod(rows[i][j]));
     }
     return ds;
 }
@@ -159,6 +163,19 @@ TEST(IsolationForest, FourRowsWithATieByHand) {
     }
 }
 
+// Depth of every leaf of a pre-order tree, and the rows its leaves hold.
+void leaf_depths(const IForestTree &t, std::uint32_t node, std::uint32_t depth, std::vector<std::uint32_t> &out,
+                 std::uint64_t &rows) {
+    const IForestNode &n = t.nodes[node];
+    if (n.feature < 0) {
+        out.push_back(depth);
+        rows += n.right_or_size;
+        return;
+    }
+    leaf_depths(t, node + 1, depth + 1, out, rows);
+    leaf_depths(t, n.right_or_size, depth + 1, out, rows);
+}
+
 TEST(IsolationForest, TreesRespectTheHeightLimitAndSampleSize) {
     const std::vector<double> x = cloud(1000, 3);
     IForestOptions o;
@@ -168,18 +185,22 @@ TEST(IsolationForest, TreesRespectTheHeightLimitAndSampleSize) {
     for (const IForestTree &t : f.trees) {
         EXPECT_EQ(t.sample_size, 100u);
         EXPECT_LE(t.nodes.size(), 199u);
-        // Depth of every leaf ≤ 7: the longest path.
-        double deepest = 0;
-        SeededRandom rng(5);
-        for (int i = 0; i < 200; ++i) {
-            const double p[2] = {rng.uniform_open() * 6 - 3, rng.uniform_open() * 6 - 3};
-            deepest = std::max(deepest, iforest_path_length(t, p) - 0.0);
-        }
-        EXPECT_LE(deepest, 7 + iforest_average_path_length(100));
+        std::vector<std::uint32_t> depths;
+        std::uint64_t rows = 0;
+        leaf_depths(t, 0, 0, depths, rows);
+        EXPECT_EQ(rows, 100u);  // every sampled row ends in exactly one leaf
+        EXPECT_EQ(depths.size() * 2 - 1, t.nodes.size());
+        // 100 distinct points cannot all be isolated within 6 cuts: some
+        // leaves reach the limit, none goes beyond it.
+        EXPECT_EQ(*std::max_element(depths.begin(), depths.end()), 7u);
     }
-    // Fewer rows than sample_size: psi = rows.
+    // Fewer rows than sample_size: psi = rows, limit ceil(log2(50)) = 6.
     const IsolationForest small = fit(cloud(50, 4), 2, o);
     EXPECT_EQ(small.trees[0].sample_size, 50u);
+    std::vector<std::uint32_t> depths;
+    std::uint64_t rows = 0;
+    leaf_depths(small.trees[0], 0, 0, depths, rows);
+    EXPECT_EQ(*std::max_element(depths.begin(), depths.end()), 6u);
 }
 
 TEST(IsolationForest, FarPointScoresHighCentreLow) {
@@ -198,6 +219,23 @@ TEST(IsolationForest, DeterministicForASeed) {
     b.seed = 43;
     EXPECT_EQ(iforest_serialize(fit(x, 2, a)), iforest_serialize(fit(x, 2, a)));
     EXPECT_NE(iforest_serialize(fit(x, 2, a)), iforest_serialize(fit(x, 2, b)));
+}
+
+// FNV-1a of the model bytes fitted on a fixed data set. The model must be the
+// same on every platform and in every later version of this format: if this
+// changes, models stored by users would no longer match newly fitted ones, so
+// the format version must be bumped.
+TEST(IsolationForest, ModelBytesAreStableAcrossBuildsAndPlatforms) {
+    std::vector<double> x;
+    for (int i = 0; i < 500; ++i) {
+        x.push_back(((i * 37) % 101) * 0.25);  // exact values: no libm in the input
+        x.push_back(static_cast<double>(i % 17));
+    }
+    const std::vector<std::uint8_t> b = iforest_serialize(fit(x, 2));
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (std::uint8_t c : b) h = (h ^ c) * 0x100000001b3ULL;
+    EXPECT_EQ(b.size(), kGoldenModelSize);
+    EXPECT_EQ(h, kGoldenModelHash);
 }
 
 TEST(IsolationForest, RejectsBadOptionsAndData) {
@@ -349,6 +387,12 @@ TEST(IsolationForest, MergeIsAForestOfBothForests) {
 
 // ---- agreement with scikit-learn ---------------------------------------------------------------
 
+// Scores averaged over 10 forests of 100 trees: each mean has a standard
+// error of a few thousandths, so honest agreement stays well inside these.
+constexpr double kScoreMeanTolerance = 0.006;
+constexpr double kScoreMaxTolerance = 0.03;
+constexpr double kScoreBiasTolerance = 0.003;
+
 TEST(IsolationForest, RocAucWithinTwoHundredthsOfScikitLearn) {
     const auto cases = read_csv("cases.csv");
     ASSERT_GE(cases.size(), 6u);
@@ -366,17 +410,34 @@ TEST(IsolationForest, RocAucWithinTwoHundredthsOfScikitLearn) {
         o.sample_size = static_cast<std::uint32_t>(std::stoul(row[col("sample_size")]));
         const int n_seeds = std::stoi(row[col("n_seeds")]);
         double sum = 0.0;
+        std::vector<double> mean_score(ds.rows(), 0.0);
         for (int seed = 0; seed < n_seeds; ++seed) {
             o.seed = static_cast<std::uint64_t>(seed);
             const IsolationForest f = fit(ds.x, ds.d, o);
             std::vector<double> s(ds.rows());
-            for (std::size_t i = 0; i < ds.rows(); ++i) s[i] = iforest_score(f, &ds.x[i * ds.d]);
+            for (std::size_t i = 0; i < ds.rows(); ++i) {
+                s[i] = iforest_score(f, &ds.x[i * ds.d]);
+                mean_score[i] += s[i] / n_seeds;
+            }
             sum += roc_auc(s, ds.label);
         }
         const double ours = sum / n_seeds, theirs = std::stod(row[col("sklearn_auc_mean")]);
-        std::printf("[ iforest ] %-12s AUC ours %.4f sklearn %.4f diff %+.4f\n", row[0].c_str(), ours, theirs,
-                    ours - theirs);
+        // Row by row: our mean score against sklearn's (both over n_seeds forests).
+        double abs_sum = 0.0, abs_max = 0.0, bias = 0.0;
+        for (std::size_t i = 0; i < ds.rows(); ++i) {
+            const double diff = mean_score[i] - ds.sklearn_score[i];
+            abs_sum += std::fabs(diff);
+            abs_max = std::max(abs_max, std::fabs(diff));
+            bias += diff;
+        }
+        const double n = static_cast<double>(ds.rows());
+        std::printf("[ iforest ] %-12s AUC ours %.4f sklearn %.4f diff %+.4f | score diff mean %+.4f mean|.| %.4f "
+                    "max|.| %.4f\n",
+                    row[0].c_str(), ours, theirs, ours - theirs, bias / n, abs_sum / n, abs_max);
         EXPECT_NEAR(ours, theirs, 0.02) << row[0];
+        EXPECT_LT(abs_sum / n, kScoreMeanTolerance) << row[0];
+        EXPECT_LT(abs_max, kScoreMaxTolerance) << row[0];
+        EXPECT_LT(std::fabs(bias / n), kScoreBiasTolerance) << row[0];
     }
 }
 
@@ -473,6 +534,29 @@ TEST(IsolationForestWindow, RejectsBadOptions) {
     const std::vector<double> s = window_scores(x, 2, o);
     EXPECT_TRUE(std::isnan(s[2]));
     EXPECT_FALSE(std::isnan(s[3]));
+}
+
+}  // namespace
+}  // namespace anomaly
+
+namespace anomaly {
+namespace {
+
+TEST(IsolationForest, ScoringFromBytesEqualsScoringTheForest) {
+    const std::vector<double> x = cloud(300, 31);
+    const IsolationForest a = fit(x, 2);
+    IForestOptions o;
+    o.sample_size = 32;
+    o.n_trees = 10;
+    const IsolationForest m = iforest_merge(a, fit(x, 2, o));  // two psi values
+    for (const IsolationForest *f : {&a, &m}) {
+        const std::vector<std::uint8_t> b = iforest_serialize(*f);
+        EXPECT_EQ(iforest_check_model(b.data(), b.size()), 2u);
+        for (std::size_t i = 0; i < 300; i += 3)
+            EXPECT_EQ(iforest_score_model(b.data(), &x[2 * i]), iforest_score(*f, &x[2 * i]));
+        const double bad[2] = {1.0, kNaN};
+        EXPECT_TRUE(std::isnan(iforest_score_model(b.data(), bad)));
+    }
 }
 
 }  // namespace
