@@ -80,7 +80,7 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
     for (std::size_t t = 0; t < n; ++t) {
         stop.poll();
         DriftPoint &p = out[t];
-        p = DriftPoint{kNaN, 0, 0, false, kNaN};
+        p = DriftPoint{kNaN, 0, 0, false, kNaN, kNaN, kNaN};
         const double x = values[t];
         double e = (expected != nullptr && std::isfinite(expected[t])) ? expected[t] : kNaN;
         if (std::isnan(e)) e = seasonal_median(values, t, period, cycles, work);
@@ -96,11 +96,15 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
         double z = (r - s.centre) / s.sigma;
         if (std::isnan(z)) continue;
         z = std::min(params.clip, std::max(-params.clip, z));
+        p.lower = e + s.centre - params.k * s.sigma;
+        p.upper = e + s.centre + params.k * s.sigma;
 
         const double new_up = std::max(0.0, up + z - params.k);
         const double new_down = std::max(0.0, down - z - params.k);
-        run_up = new_up > 0.0 ? (up > 0.0 ? run_up + 1 : 1) : 0;
-        run_down = new_down > 0.0 ? (down > 0.0 ? run_down + 1 : 1) : 0;
+        // A run goes on while its sum stays above 0, also across the restart
+        // after an alert (the alerting side keeps its run length then).
+        run_up = new_up > 0.0 ? (up > 0.0 || run_up > 0 ? run_up + 1 : 1) : 0;
+        run_down = new_down > 0.0 ? (down > 0.0 || run_down > 0 ? run_down + 1 : 1) : 0;
         up = new_up;
         down = new_down;
         if (up >= down && up > 0.0) {
@@ -117,7 +121,7 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
         p.alert = std::fabs(p.score) >= 1.0;
         if (p.alert) {
             up = down = 0.0;
-            run_up = run_down = 0;
+            (p.direction > 0 ? run_down : run_up) = 0;
         }
     }
 }

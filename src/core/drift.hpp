@@ -30,6 +30,7 @@
 #include "core/no_postgres.hpp"
 
 #include <cstddef>
+#include <limits>
 
 namespace anomaly {
 
@@ -54,10 +55,17 @@ void validate(const DriftParams &params);
 struct DriftPoint {
     double score;     // signed, see above; NaN = no score
     int direction;    // +1 up, -1 down, 0 none (no score or both sums 0)
-    int run_length;   // rows since the leading sum last left 0 (this row
-                      // included): "drifting down for 6 rows"; 0 when none
+    int run_length;   // scored rows since the leading sum last left 0 (this
+                      // row included), counted on across the restart after
+                      // an alert while that sum stays above 0: "drifting
+                      // down for 6 rows"; 0 when none
     bool alert;       // |score| >= 1 (the sums restart after this row)
     double expected;  // the expected value used (NaN when none)
+    // The band of values that add no evidence of drift to either sum:
+    // expected + centre -/+ k * sigma (NaN without a score). Defaulted, so
+    // that initializers written before these members existed still compile.
+    double lower = std::numeric_limits<double>::quiet_NaN();
+    double upper = std::numeric_limits<double>::quiet_NaN();
 };
 
 // expected may be nullptr (own baseline for every row). O(n * (scale_window +

@@ -1,5 +1,6 @@
 #include "core/kpi_features.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
@@ -30,27 +31,40 @@ struct Moments {
     double std;  // NaN when count < 2
 };
 
+// Values near the float8 limit: the sums are taken of x / scale, so that
+// only a result beyond double precision overflows (to ±Infinity).
 Moments moments(const double *xs, std::size_t first, std::size_t last) {
     std::size_t count = 0;
-    double sum = 0.0;
+    double largest = 0.0;
     for (std::size_t j = first; j < last; ++j)
         if (std::isfinite(xs[j])) {
-            sum += xs[j];
+            largest = std::max(largest, std::fabs(xs[j]));
             ++count;
         }
-    Moments m{count, count > 0 ? sum / static_cast<double>(count) : kNaN, kNaN};
+    Moments m{count, kNaN, kNaN};
+    if (count == 0) return m;
+    // scale = 1 in the usual case (exact sums), a power of two otherwise.
+    const double scale = largest > 1e300 ? std::ldexp(1.0, std::ilogb(largest)) : 1.0;
+    double sum = 0.0;
+    for (std::size_t j = first; j < last; ++j)
+        if (std::isfinite(xs[j])) sum += xs[j] / scale;
+    const double mean = sum / static_cast<double>(count);
+    m.mean = mean * scale;
     if (count >= 2) {
         double ss = 0.0;
         for (std::size_t j = first; j < last; ++j)
-            if (std::isfinite(xs[j])) ss += (xs[j] - m.mean) * (xs[j] - m.mean);
-        m.std = std::sqrt(ss / static_cast<double>(count - 1));
+            if (std::isfinite(xs[j])) ss += (xs[j] / scale - mean) * (xs[j] / scale - mean);
+        m.std = std::sqrt(ss / static_cast<double>(count - 1)) * scale;
     }
     return m;
 }
 
 double relative_change(double x, double reference) {
     if (!std::isfinite(x) || !std::isfinite(reference) || reference == 0.0) return kNaN;
-    return (x - reference) / std::fabs(reference);
+    const double difference = x - reference;
+    // Only when the difference overflows: the same quotient, taken apart.
+    if (!std::isfinite(difference)) return x / std::fabs(reference) - std::copysign(1.0, reference);
+    return difference / std::fabs(reference);
 }
 
 double zscore(double x, const Moments &m) {

@@ -66,7 +66,7 @@ int days_in_month(std::int64_t year, int month);
 // time zone the caller names). Rows are expected in time order but the
 // result of a row depends only on the rows before it in the given order.
 // out: n * kKpiFeatureCount doubles, row-major (row i at out + i*kKpiFeatureCount).
-// O(n) time and O(n) extra memory (the week/month lookup tables).
+// O(30 n) time and O(n) extra memory (the week/month lookup table).
 void kpi_features(const double *values, const std::int64_t *local_seconds, std::size_t n, double *out,
                   StopToken &stop);
 

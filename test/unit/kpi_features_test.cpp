@@ -128,6 +128,19 @@ TEST(KpiFeatures, InfinityIsMissingForStatistics) {
     EXPECT_DOUBLE_EQ(r.at(4, kMean7), 7.0 / 3);
 }
 
+TEST(KpiFeatures, NearTheFloat8LimitOnlyTrueOverflowIsInfinite) {
+    const std::vector<double> v = {1e308, 1e308, -1e308};
+    const auto r = features(v, daily(0, v.size()));
+    EXPECT_DOUBLE_EQ(r.at(1, kMean7), 1e308);
+    EXPECT_EQ(r.at(1, kStd7), 0.0);
+    EXPECT_DOUBLE_EQ(r.at(2, kMean7), 1e308 / 3);
+    EXPECT_DOUBLE_EQ(r.at(2, kStd7), std::sqrt(4.0 / 3.0) * 1e308);  // sample std of {1, 1, -1} = sqrt(4/3)
+    EXPECT_TRUE(std::isnan(r.at(2, kZ7)));                            // std of {1e308, 1e308} is 0
+    std::vector<double> w(8, 1e308);
+    w[0] = -1e308;
+    EXPECT_DOUBLE_EQ(features(w, daily(0, w.size())).at(7, kWow), 2.0);  // (1e308 + 1e308) / 1e308
+}
+
 TEST(KpiFeatures, MonthOverMonthIsCalendarBasedWithClampedDay) {
     // 2023-12-31 .. 2024-03-31 daily, value = day index + 1.
     const std::int64_t first = days_from_civil(2023, 12, 31);
