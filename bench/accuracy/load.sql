@@ -9,6 +9,7 @@
 --   fc_options  seasonal_forecast options: interval_width 0.99, the metric's known events;
 --               sub-daily data: weekly_seasonality 28 (daily + weekly cycle, docs/seasonal_forecast.md)
 --   events      the metric's known events as [{"name","start","end"}] (for ensemble_anomaly)
+SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS acc CASCADE;
 CREATE SCHEMA acc;
 CREATE TABLE acc.metrics (metric text PRIMARY KEY, freq text NOT NULL, mode text, noise text, family text);
