@@ -9,15 +9,17 @@ after the one it scores.
 
 stl_statsmodels: statsmodels STL (not robust: the robust fit is 7x slower) refitted every k points on the trailing 8 periods
   (period 7 for daily data, 24 for hourly, points per day capped at 288 otherwise, as the SQL
-  detectors; k = 1 for daily data, one period for sub-daily data). A point is scored by the
-  latest fit made BEFORE it: residual = value - (last trend + seasonal of the same phase one
-  period earlier), divided by 1.4826 * MAD of that fit's residuals; alert when |score| > 3.5 (the
-  threshold of anomaly.stl_residual). Missing values inside a window are linearly interpolated
+  detectors; k = 1 for daily data, one period for sub-daily data). A point is forecast by the
+  latest fit made BEFORE it: last trend + seasonal of the same phase one period earlier. Its score
+  is (error - median) / (1.4826 * MAD) of the previous forecast errors (the last 8 periods of them,
+  from 10 on); alert when |score| > 3.5 (the threshold of anomaly.stl_residual). (In-sample STL
+  residuals of the window are smaller than these out-of-sample errors: scaling by them alerts on
+  a tenth of all points.) Missing values inside a window are linearly interpolated
   from the window's own points (the edges repeat the nearest value).
 iforest_sklearn: scikit-learn IsolationForest(n_estimators=100, max_samples=256,
   random_state=42) on the features of anomaly.kpi_features (the 15 elements documented in
   src/core/kpi_features.hpp, computed here with the same definitions; NaN -> 0), refitted every
-  30 days of points on the trailing 1,000 rows (from 60 rows of history on); each point is scored
+  90 days of points on the trailing 1,000 rows (from 60 rows of history on); each point is scored
   by the latest model fitted BEFORE it; alert when the paper's score s = -score_samples >= 0.65
   (the threshold of the SQL iforest row).
 """
@@ -70,27 +72,30 @@ def stl_alerts(ts, y):
     from statsmodels.tsa.seasonal import STL
     ppd = points_per_day(ts)
     period = period_of(ppd)
-    hist = max(8 * period, 56)
+    hist = min(max(8 * period, 56), 2000)   # the history of the SQL stl_residual row
     k = 1 if ppd <= 1 else period
     alerts = []
+    errors = []                               # past forecast errors, in time order
     n = len(y)
     t = hist                                  # the first fit uses rows [0, hist)
     while t < n:
         w = y[t - hist:t]
         if np.isfinite(w).sum() >= hist // 2:
             fit = STL(fill(w), period=period, robust=False).fit()
-            resid = fit.resid
-            sigma = 1.4826 * np.median(np.abs(resid - np.median(resid)))
-            if sigma <= 0:
-                sigma = 1.2533 * np.mean(np.abs(resid - np.mean(resid))) or 1e-9
             level = fit.trend[-1]
             for j in range(t, min(t + k, n)):
                 if not np.isfinite(y[j]):
                     continue
-                # same phase one period before j, inside the fitted window
-                seas = fit.seasonal[hist - period + (j - t) % period]
-                if abs(y[j] - level - seas) / sigma > 3.5:
-                    alerts.append(j)
+                # forecast of j: the last trend plus the seasonal of the same phase one period earlier
+                err = y[j] - level - fit.seasonal[hist - period + (j - t) % period]
+                recent = np.array(errors[-hist:])
+                if len(recent) >= 10:
+                    sigma = 1.4826 * np.median(np.abs(recent - np.median(recent)))
+                    if sigma <= 0:
+                        sigma = 1.2533 * np.mean(np.abs(recent - np.mean(recent))) or 1e-9
+                    if abs(err - np.median(recent)) / sigma > 3.5:
+                        alerts.append(j)
+                errors.append(err)
         t += k
     return alerts
 
@@ -138,7 +143,7 @@ def kpi_features(ts, y):
 def iforest_alerts(ts, y):
     from sklearn.ensemble import IsolationForest
     ppd = points_per_day(ts)
-    every = 30 * ppd
+    every = 90 * ppd
     X = np.nan_to_num(kpi_features(ts, y), nan=0.0, posinf=0.0, neginf=0.0)
     ok = np.isfinite(y)
     alerts = []

@@ -4,7 +4,7 @@
 # Thresholds are fixed a priori from each detector's documented meaning, never tuned on the
 # benchmark, and are the same for the generated data and NAB:
 #   mad_zscore         |z| > 3.5 (Iglewicz and Hoaglin), defaults lookback 28, min_history 7
-#   stl_residual       |score| > 3.5 (its score is scaled like mad_zscore), period from acc.params
+#   stl_residual       |score| > 3.5 (its score is scaled like mad_zscore), period and history from acc.params
 #   seasonal_forecast  |score| > 1, i.e. outside the 99 % interval (interval_width 0.99 in
 #                      acc.params.fc_options, with the metric's known events)
 #   iforest            iforest_score(kpi_features) >= 0.65 (the paper's s: ~0.5 normal, -> 1 anomalous)
@@ -23,7 +23,7 @@ WHERE abs(z) > 3.5"
 
 det_needs[stl_residual]='anomaly.stl_residual(float8,int4,bool,int4)'
 det_sql[stl_residual]="SELECT metric, ts FROM (
-  SELECT s.metric, s.ts, anomaly.stl_residual(s.value, p.period) OVER w AS z $acc_from $acc_w) q
+  SELECT s.metric, s.ts, anomaly.stl_residual(s.value, p.period, true, p.history) OVER w AS z $acc_from $acc_w) q
 WHERE abs(z) > 3.5"
 
 det_needs[seasonal_forecast]='anomaly.seasonal_forecast(timestamptz,float8,jsonb)'

@@ -112,7 +112,7 @@ def main():
         return m
 
     series_rows, labels, metric_rows = [], [], []
-    family_anoms = {}       # family -> list of (type, day0, day1, factor-fn) of the source metric for travel
+    family_anoms = {}       # family -> [(type, first day, extra days, relative size)] of the source metric, to travel
 
     for s in specs:
         hourly = s["freq"] == "hourly"
@@ -214,13 +214,13 @@ def main():
                 length = int(rng.integers(1, 5)) if hourly else 1
                 i0 = d0 * ppd + (int(rng.integers(8, 18)) if hourly else 0)
                 i1 = i0 + length - 1
-                mag = max(rng.uniform(5, 9) * sd_rel, rng.uniform(0.25, 0.6))
+                mag = min(max(rng.uniform(5, 9) * sd_rel, rng.uniform(0.25, 0.6)), 2.0)
                 if typ == "dip":
                     mag = -min(mag, 0.8)
                 factor[i0:i1 + 1] *= 1 + mag
                 dlen = 0
             elif typ == "level_shift":
-                mag = max(rng.uniform(4, 7) * sd_rel, rng.uniform(0.2, 0.4)) * (1 if rng.random() < 0.4 else -1)
+                mag = min(max(rng.uniform(4, 7) * sd_rel, rng.uniform(0.2, 0.4)), 0.5) * (1 if rng.random() < 0.4 else -1)
                 factor[i0:] *= 1 + mag
                 i1 = i0 + 7 * ppd - 1              # the window: the first week after the shift
             elif typ == "drift":

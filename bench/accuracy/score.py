@@ -2,7 +2,7 @@
 """Event-level scorer of the accuracy benchmark: one implementation for every detector and data set.
 
     /usr/bin/python3 bench/accuracy/score.py DATADIR ALERTS.csv [RUNTIMES.csv] [--tolerance 2] [--title T]
-                                             [--by-type]
+                                             [--by-type] [--json OUT.json]
 
 DATADIR holds series.csv (metric,ts,value: every point, value may be empty) and labels.csv
 (metric,start,end,type; start/end inclusive, same timestamp text as series.csv). ALERTS.csv is
@@ -27,6 +27,7 @@ import argparse
 import bisect
 import csv
 import datetime as dt
+import json
 import statistics
 import sys
 from collections import defaultdict
@@ -134,7 +135,8 @@ def load_alerts(path, index):
 
 
 def fmt(x, spec):
-    return "-" if x != x else format(x, spec)
+    width = int(spec.split(".")[0])
+    return f"{'-':>{width}}" if x != x else format(x, spec)
 
 
 def main():
@@ -145,6 +147,7 @@ def main():
     ap.add_argument("--tolerance", type=int, default=2)
     ap.add_argument("--title", default="")
     ap.add_argument("--by-type", action="store_true", help="also print recall per anomaly type")
+    ap.add_argument("--json", help="also write every figure of every detector to this file")
     a = ap.parse_args()
     index = load_index(a.datadir)
     labels = load_labels(a.datadir)
@@ -179,6 +182,10 @@ def main():
         print(f"| {d:<28} | {fmt(r['precision'], '9.3f')} | {fmt(r['recall'], '6.3f')} | {fmt(r['f1'], '5.3f')} "
               f"| {fmt(r['fa_per_30d'], '23.2f')} | {fmt(r['median_delay'], '21.1f')} "
               f"| {fmt(r['ramp_recall_7d'], '16.3f')} | {fmt(rt, '6.1f')}s |")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({d: dict(r, status=status.get(d, "ok"), runtime=runtime.get(d))
+                       for d, r in results.items()}, f, indent=1, sort_keys=True, default=str)
     if a.by_type and results:
         types = sorted({t for r in results.values() for t in r["by_type"]})
         print()
