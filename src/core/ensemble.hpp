@@ -39,6 +39,8 @@
 //     included) exist, only robust_z speaks and warming_up is true.
 //  6. Known events: a row inside an event is never an anomaly; the
 //     explanation names the event.
+//  7. New level: after max_run flagged points in a row in one direction,
+//     the rest of the run is not flagged (a level shift alerts once).
 #pragma once
 
 #include "core/cancellation.hpp"
@@ -75,6 +77,10 @@ struct EnsembleOptions {
     // A drift alert with the forecast outside its interval in the same
     // direction decides alone (like robust_z beyond z_threshold).
     bool drift_decides = true;
+    // After this many flagged points in a row in one direction the
+    // deviation is a new level: later points of the run are not flagged
+    // (0 = no limit).
+    int max_run = 7;
     double weights[kDetectorCount] = {0.2, 0.4, 0.25, 0.05, 0.1};
     // Seconds between points; NaN = inferred (gap_fill.hpp).
     double step = std::numeric_limits<double>::quiet_NaN();
@@ -126,6 +132,7 @@ struct EnsembleResult {
     int event = -1;  // index into options.forecast.event_names, -1 = none
     int drift_direction = 0;  // the drift layer's direction and run length (points), for the explanation
     int drift_run = 0;
+    int new_level_run = 0;  // > 0: flagged points in a row so far, no longer flagged (max_run)
 };
 
 // out[i] is the result of row i (ts[i] UTC seconds, NaN = NULL; values[i]

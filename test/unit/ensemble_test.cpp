@@ -263,3 +263,33 @@ TEST(Ensemble, EdgeCases) {
 
 }  // namespace
 }  // namespace anomaly
+
+namespace anomaly {
+namespace {
+
+TEST(Ensemble, APersistentShiftIsFlaggedAtMostMaxRunTimes) {
+    std::vector<double> v = weekly_series(160);
+    for (std::size_t i = 120; i < v.size(); ++i) v[i] *= 1.6;
+    EnsembleOptions o;
+    o.max_run = 3;
+    const auto r = run(days(v.size()), v, o);
+    int flagged = 0, quiet = 0;
+    for (std::size_t i = 120; i < r.size(); ++i) {
+        flagged += r[i].is_anomaly;
+        if (r[i].new_level_run > 0) {
+            ++quiet;
+            EXPECT_NE(r[i].explanation.find("a new level, no longer flagged"), std::string::npos) << r[i].explanation;
+        }
+    }
+    EXPECT_TRUE(r[120].is_anomaly);
+    EXPECT_LE(flagged, 3);
+    EXPECT_GT(quiet, 0);
+    o.max_run = 0;  // no limit: the run goes on
+    const auto unlimited = run(days(v.size()), v, o);
+    int unlimited_flagged = 0;
+    for (std::size_t i = 120; i < r.size(); ++i) unlimited_flagged += unlimited[i].is_anomaly;
+    EXPECT_EQ(unlimited_flagged, flagged + quiet);
+}
+
+}  // namespace
+}  // namespace anomaly
