@@ -4,6 +4,7 @@
 -- outage that halves one Tuesday, a double-loaded day, and a few days
 -- missing (absent rows and NULL values).
 SET TIME ZONE 'UTC';
+SET datestyle = 'ISO, YMD';
 CREATE SCHEMA ens_shop;
 CREATE TABLE ens_shop.revenue AS
 SELECT date '2025-08-01' + d AS day,
@@ -53,7 +54,8 @@ FROM ens_shop.judged WHERE day <= '2025-08-03' ORDER BY day;
 -- Missing data: NULL values get no verdict (is_anomaly NULL) but an
 -- expected value; absent days lower data_quality, the share of real points
 -- among the last 28 days.
-SELECT day, amount, is_anomaly, score, round(expected) AS expected, round(data_quality::numeric, 3) AS data_quality,
+SELECT day, amount, is_anomaly, round(score::numeric, 3) AS score, round(expected) AS expected,
+       round(data_quality::numeric, 3) AS data_quality,
        explanation
 FROM ens_shop.judged WHERE day BETWEEN '2025-09-09' AND '2025-09-12' OR day BETWEEN '2025-10-03' AND '2025-10-05'
 ORDER BY day;
@@ -120,12 +122,14 @@ SELECT name, method, layer, params, history, warmup FROM anomaly.rules
 WHERE metric_id = (SELECT id FROM anomaly.metrics WHERE name = 'ens_revenue') ORDER BY name;
 SELECT method, layer, param_defaults FROM anomaly.rule_methods WHERE method = 'ensemble_anomaly';
 -- Parameters are checked when a rule is written.
+\set VERBOSITY terse
 INSERT INTO anomaly.rules (metric_id, name, method, params)
 SELECT id, 'bad', 'ensemble_anomaly', '{"options": {"combine": "vote"}}' FROM anomaly.metrics WHERE name = 'ens_revenue';
 INSERT INTO anomaly.rules (metric_id, name, method, params)
 SELECT id, 'bad', 'ensemble_anomaly', '{"options": {"threshold": 0.9}}' FROM anomaly.metrics WHERE name = 'ens_revenue';
 INSERT INTO anomaly.rules (metric_id, name, method, params)
 SELECT id, 'bad', 'ensemble_anomaly', '{"threshold": 2}' FROM anomaly.metrics WHERE name = 'ens_revenue';
+\set VERBOSITY default
 -- The evaluator called directly agrees with the window function.
 WITH s AS (SELECT array_agg(day::timestamptz ORDER BY day) AS t, array_agg(amount ORDER BY day) AS v FROM ens_shop.daily),
      e AS (SELECT e.* FROM s, anomaly.rule_ensemble_anomaly(s.t, s.v, '{}') AS e),
@@ -148,3 +152,4 @@ DELETE FROM anomaly.metrics WHERE name = 'ens_revenue';
 DELETE FROM anomaly.expected_events WHERE name = 'black_friday';
 DROP SCHEMA ens_shop CASCADE;
 RESET TIME ZONE;
+RESET datestyle;
