@@ -8,11 +8,13 @@
 //  1. Grid (gap_fill.hpp): missing slots inserted at the series' step, gaps
 //     of ≤ 2 slots forward-filled, ≤ 5 interpolated, longer ones left missing.
 //  2. Layers, each causal (a row's output uses that row and earlier ones):
-//     - robust_z: the modified z-score (median/MAD of the last `lookback`
-//       values of the grid, at least 7) of the value; once the forecast has
+//     - robust_z: the z-score of the value against the last `lookback`
+//       values of the grid (at least 7; median, and the larger of MAD/0.6745
+//       and the inter-decile range/2.5631: ensemble_layers.hpp); once the forecast has
 //       residuals, of the forecast residual against the last
-//       max(kResidualLookback, 7·period) earlier residuals instead, so that a weekly pattern
-//       is not an anomaly. |z| > z_threshold decides alone.
+//       max(kResidualLookback, 7·period) earlier residuals instead (σ
+//       floored by the σ the forecast interval implies), so that a weekly
+//       pattern is not an anomaly. |z| > z_threshold decides alone.
 //     - forecast (primary): seasonal_forecast_causal (trend, weekly and,
 //       after a year, yearly seasonality, the known events as regressors);
 //       raw score = (value − yhat) / half-width of the interval_width
