@@ -5,8 +5,11 @@
 # benchmark, and are the same for the generated data and NAB:
 #   mad_zscore         |z| > 3.5 (Iglewicz and Hoaglin), defaults lookback 28, min_history 7
 #   stl_residual       |score| > 3.5 (its score is scaled like mad_zscore), period and history from acc.params
-#   seasonal_forecast  |score| > 1, i.e. outside the 99 % interval (interval_width 0.99 in
-#                      acc.params.fc_options, with the metric's known events)
+#   seasonal_forecast  |score| > 1.5: beyond 1.5 half-widths of the 95 % interval (interval_width
+#                      0.95 in acc.params.fc_options, with the metric's known events). Not "outside
+#                      the 99 % interval": that interval is the 100th smallest of the last 100
+#                      one-step errors (interval_history 100), i.e. their maximum, so one anomaly
+#                      blinds the detector for the next 100 points.
 #   iforest            iforest_score(kpi_features) >= 0.65 (the paper's s: ~0.5 normal, -> 1 anomalous)
 #   drift              drift_score alerting flag as documented by its function (see the query)
 #   ensemble_anomaly   is_anomaly, default options plus the metric's known events
@@ -29,7 +32,7 @@ WHERE abs(z) > 3.5"
 det_needs[seasonal_forecast]='anomaly.seasonal_forecast(timestamptz,float8,jsonb)'
 det_sql[seasonal_forecast]="SELECT metric, ts FROM (
   SELECT s.metric, s.ts, anomaly.seasonal_forecast(s.ts, s.value, p.fc_options) OVER w AS f $acc_from $acc_w) q
-WHERE abs((f).score) > 1"
+WHERE abs((f).score) > 1.5"
 
 det_needs[iforest]='anomaly.kpi_features(timestamptz,float8) anomaly.iforest_score(float8[])'
 det_sql[iforest]="SELECT metric, ts FROM (
