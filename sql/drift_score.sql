@@ -1,0 +1,118 @@
+-- anomaly.drift_score(value, expected, period, k, h) OVER (PARTITION BY ... ORDER BY ts)
+-- A growth analyst wants to hear about slow deterioration (a metric losing a
+-- few percent a day) long before a static threshold notices it.
+
+-- Hand-computed CUSUM (expected given = 0, so residual = value; h = 2):
+-- rows 0-13 alternate 1, -1: warming up (the scale needs 14 residuals).
+--   row 14 = 2:  history median 0, MAD 1, sigma = 1/0.6745: z = 1.349,
+--                S+ = 1.349 - 0.5 = 0.849, score 0.849/2 = 0.4245
+--   row 15 = 3:  history (with the 2) median 1, MAD 1: z = 2*0.6745 = 1.349,
+--                S+ = 1.698, score 0.849
+--   row 16 = -3: history median 1, MAD 1.5: z = -4*0.6745/1.5 = -1.79867,
+--                S+ = 0, S- = 1.29867, score -0.64933 (down)
+--   row 17 = -3: history median 1, MAD 2: z = -4*0.6745/2 = -1.349,
+--                S- = 1.29867 + 0.849 = 2.14767 >= h: flagged (score
+--                -1.07383, |score| >= 1), then both sums restart; row 18
+--                continues the run (run_length 3).
+SELECT i, v, round(s::numeric, 5) AS score, (d).is_drift, (d).direction, (d).run_length, (d).expected
+FROM (SELECT i, v, anomaly.drift_score(v, 0, h => 2) OVER w AS s,
+             anomaly.drift_score_detail(v, 0, h => 2) OVER w AS d
+      FROM (SELECT i, CASE WHEN i < 14 THEN CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END
+                           WHEN i = 14 THEN 2 WHEN i = 15 THEN 3 ELSE -3 END::float8 AS v
+            FROM generate_series(0, 18) i) t
+      WINDOW w AS (ORDER BY i)) s
+WHERE i >= 13
+ORDER BY i;
+
+-- A daily metric with a weekly pattern (weekends -30 %) and 3 % gaussian
+-- noise (seeded, so the output is reproducible), losing 2 % of its level a day from 2026-05-01 for
+-- two weeks. The own baseline (expected NULL): the median of the same weekday
+-- over the previous 4 weeks.
+SELECT setseed(0.42);
+CREATE TABLE drift_daily AS
+SELECT m.metric, d::date AS day,
+       1000 * CASE WHEN extract(isodow FROM d) >= 6 THEN 0.7 ELSE 1 END
+            * (1 + 0.03 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))
+            * CASE WHEN m.metric = 'signups' AND d >= '2026-05-01'
+                   THEN 1 - 0.02 * least((d::date - '2026-05-01'::date) + 1, 14) ELSE 1 END AS value
+FROM (VALUES ('signups'), ('orders')) m(metric),
+     generate_series('2026-01-01'::date, '2026-05-31'::date, interval '1 day') AS g(d)
+ORDER BY 1, 2;
+
+-- When each metric is flagged: signups drifts down and is flagged a few
+-- days after the ramp starts; orders has no ramp. Both show the false alarm
+-- rate of the defaults on 3 % noise: about one flag in five months (the
+-- target: at most one per metric per 30 days).
+SELECT metric,
+       count(*) FILTER (WHERE abs(s) >= 1 AND day < '2026-05-01') AS flags_before_may,
+       min(day) FILTER (WHERE abs(s) >= 1 AND day >= '2026-05-01') AS first_flag_in_may,
+       (min(day) FILTER (WHERE abs(s) >= 1 AND day >= '2026-05-01')) - '2026-05-01'::date AS days_after_start,
+       count(*) FILTER (WHERE s IS NULL) AS warming_up
+FROM (SELECT metric, day, anomaly.drift_score(value) OVER (PARTITION BY metric ORDER BY day) AS s
+      FROM drift_daily) x
+GROUP BY metric ORDER BY metric;
+
+-- The story around the start, with the detail form: the score grows each
+-- day, the run length counts the days drifting down (on across the restart
+-- after a flag, while the drift goes on).
+SELECT day, round(value) AS value, round((d).expected) AS expected, round((d).score::numeric, 2) AS score,
+       (d).is_drift, (d).direction, (d).run_length
+FROM (SELECT day, value, anomaly.drift_score_detail(value) OVER (ORDER BY day) AS d
+      FROM drift_daily WHERE metric = 'signups') x
+WHERE day BETWEEN '2026-04-29' AND '2026-05-08'
+ORDER BY day;
+
+-- Causal: appending days never changes an earlier score.
+SELECT count(*) AS days_compared, bool_and(a.s IS NOT DISTINCT FROM b.s) AS same
+FROM (SELECT day, anomaly.drift_score(value) OVER (ORDER BY day) s FROM drift_daily WHERE metric = 'signups') a
+JOIN (SELECT day, anomaly.drift_score(value) OVER (ORDER BY day) s FROM drift_daily
+      WHERE metric = 'signups' AND day < '2026-05-04') b USING (day);
+
+-- With your own forecast as expected (here a flat 1000 on weekdays, 700 on
+-- weekends), residuals are taken against it; rows where expected is NULL use
+-- the own baseline.
+SELECT metric, min(day) FILTER (WHERE abs(s) >= 1) AS first_flag
+FROM (SELECT metric, day,
+             anomaly.drift_score(value, CASE WHEN extract(isodow FROM day) >= 6 THEN 700 ELSE 1000 END)
+                 OVER (PARTITION BY metric ORDER BY day) AS s
+      FROM drift_daily) x
+GROUP BY metric ORDER BY metric;
+
+-- NULL, NaN and ±Infinity values: no score for that row (NULL), the sums
+-- carry over to the next scored row.
+SELECT i, v, round(anomaly.drift_score(v, 0, period => 1) OVER (ORDER BY i)::numeric, 4) AS score
+FROM (SELECT i, CASE i WHEN 20 THEN NULL WHEN 21 THEN 'NaN' WHEN 22 THEN 'Infinity' WHEN 23 THEN '-Infinity'
+                       ELSE ((i * 37) % 7 - 3)::float8 END AS v
+      FROM generate_series(0, 24) i) t
+ORDER BY i OFFSET 18;
+
+-- Empty input and a one-row partition.
+SELECT anomaly.drift_score(value) OVER (ORDER BY day) FROM drift_daily WHERE false;
+SELECT anomaly.drift_score(1) OVER () AS one_row;
+
+-- A constant series: sigma falls back to a tiny floor, so the first real
+-- change counts as 3 sigma a day: a 1 % step is flagged on its second day.
+SELECT i, anomaly.drift_score(v, period => 1) OVER (ORDER BY i) AS score
+FROM (SELECT i, CASE WHEN i < 40 THEN 100 ELSE 99 END::float8 AS v FROM generate_series(0, 42) i) t
+ORDER BY i OFFSET 38;
+
+-- Bad parameters: SQLSTATE 22023 (invalid parameter), 22004 for NULL ones.
+CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE query;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT q AS query, pg_temp.sqlstate_of(q) AS sqlstate
+FROM unnest(ARRAY[
+    'SELECT anomaly.drift_score(1, period => 0) OVER ()',
+    'SELECT anomaly.drift_score(1, period => 100000) OVER ()',
+    'SELECT anomaly.drift_score(1, k => -1) OVER ()',
+    'SELECT anomaly.drift_score(1, h => 0) OVER ()',
+    'SELECT anomaly.drift_score(1, h => ''NaN'') OVER ()',
+    'SELECT anomaly.drift_score(1, h => ''Infinity'') OVER ()',
+    'SELECT anomaly.drift_score(1, period => NULL) OVER ()',
+    'SELECT anomaly.drift_score_detail(1, k => NULL) OVER ()']) q;
+
+DROP TABLE drift_daily;
