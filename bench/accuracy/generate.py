@@ -94,7 +94,9 @@ def main():
             camps = []
             for c in range(int(rng.integers(3, 6))):
                 d0 = int(rng.integers(20, days - 12))
-                camps.append((f"campaign_f{f:02d}_{c + 1}", d0, d0 + int(rng.integers(2, 10)), rng.uniform(0.2, 0.6)))
+                # One name per family: its occurrences share one event regressor, as a user's
+                # calendar would list "spring promo", "summer promo" ... under one kind.
+                camps.append((f"campaign_f{f:02d}", d0, d0 + int(rng.integers(2, 10)), rng.uniform(0.2, 0.6)))
             fam_params[f] = {"sector": sector, "campaigns": camps,
                              "trend_seed": int(rng.integers(1 << 30)), "anoms": None}
         sector_of[s["metric"]] = fam_params[f]["sector"]

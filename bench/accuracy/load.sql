@@ -6,7 +6,7 @@
 --   period      stl_residual period: 7 for daily data, 24 for hourly data, points per day
 --               (at most 288) for other sub-daily data
 --   history     stl_residual history: its default max(8*period, 56), capped at its limit 2000
---   fc_options  seasonal_forecast options: interval_width 0.99, the metric's known events;
+--   fc_options  seasonal_forecast options: interval_width 0.95, the metric's known events;
 --               sub-daily data: weekly_seasonality 28 (daily + weekly cycle, docs/seasonal_forecast.md)
 --   events      the metric's known events as [{"name","start","end"}] (for ensemble_anomaly)
 SET client_min_messages = warning;
@@ -38,7 +38,7 @@ WITH ppd AS (
 SELECT m.metric, m.freq, p.points_per_day,
        CASE WHEN p.points_per_day <= 1 THEN 7 ELSE least(p.points_per_day, 288) END AS period,
        least(greatest(8 * CASE WHEN p.points_per_day <= 1 THEN 7 ELSE least(p.points_per_day, 288) END, 56), 2000) AS history,
-       jsonb_build_object('interval_width', 0.99)
+       jsonb_build_object('interval_width', 0.95)
          || CASE WHEN p.points_per_day > 1 THEN '{"weekly_seasonality": 28}'::jsonb ELSE '{}' END
          || CASE WHEN ev.events <> '[]' THEN jsonb_build_object('events', ev.events) ELSE '{}' END AS fc_options,
        ev.events

@@ -28,7 +28,7 @@ export PGTZ=UTC
 
 if ! "$PY" -c 'import numpy' 2>/dev/null; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get install -y -q python3-numpy >/dev/null
+    apt-get install -y -q python3-numpy >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q python3-numpy >/dev/null; }
   else
     echo "error: $PY cannot import numpy: run 'apt-get install python3-numpy' as root" >&2
     exit 1
@@ -40,7 +40,7 @@ fi
 . "$here/detectors.sh"
 baselines=()
 "$PY" -c 'import statsmodels' 2>/dev/null && baselines+=(stl_statsmodels)
-"$PY" -c 'import sklearn' 2>/dev/null && baselines+=(iforest_sklearn)
+"$PY" -c 'import sklearn, pandas' 2>/dev/null && baselines+=(iforest_sklearn)
 
 wanted() { [ -z "${ACC_DETECTORS:-}" ] || [[ " $ACC_DETECTORS " == *" $1 "* ]]; }
 

@@ -21,6 +21,8 @@ How it counts (per metric, on the metric's own point index: the rows of series.c
   the median over found windows is printed (points are days for daily and hours for hourly data).
 - ramp recall <= 7d: share of windows of type "drift" whose first alert comes at most 7 days
   (by timestamp) after the window start.
+With --by-type: recall per anomaly type, and the false alarms split by frequency (metrics.csv)
+and by whether they start on a day of one of the metric's known events (events.csv).
 Nothing here fits anything: the scorer only counts where alerts fall.
 """
 import argparse
@@ -67,8 +69,14 @@ def position(times, t):
     return bisect.bisect_left(times, t)
 
 
-def score_detector(index, labels, alert_points, tolerance):
-    """alert_points: metric -> set of point indices. Returns a dict of counts and figures."""
+def score_detector(index, labels, alert_points, tolerance, group=None, event_days=None):
+    """alert_points: metric -> set of point indices. Returns a dict of counts and figures.
+    group (metric -> name, e.g. its frequency) and event_days (metric -> set of dates of its known
+    events) only split the false alarms for diagnosis (fa_by_group, fa_on_events)."""
+    group = group or {}
+    event_days = event_days or {}
+    fa_by_group = defaultdict(lambda: [0, 0.0])       # name -> [false alarms, span days]
+    fa_on_events = 0
     found = 0
     windows = 0
     false_alarms = 0
@@ -77,8 +85,10 @@ def score_detector(index, labels, alert_points, tolerance):
     by_type = defaultdict(lambda: [0, 0])
     span_days = 0.0
     for metric, times in index.items():
+        g = group.get(metric, "all")
         if len(times) > 1:
             span_days += (times[-1] - times[0]).total_seconds() / 86400
+            fa_by_group[g][1] += (times[-1] - times[0]).total_seconds() / 86400
         alerts = sorted(alert_points.get(metric, ()))
         covered = set()
         for start, end, typ in labels.get(metric, ()):
@@ -104,6 +114,9 @@ def score_detector(index, labels, alert_points, tolerance):
         for a in alerts:
             if a not in covered and (prev is None or a != prev + 1 or prev in covered):
                 false_alarms += 1
+                fa_by_group[g][0] += 1
+                if times[a].date() in event_days.get(metric, ()):
+                    fa_on_events += 1
             prev = a
     precision = found / (found + false_alarms) if found + false_alarms else float("nan")
     recall = found / windows if windows else float("nan")
@@ -115,6 +128,9 @@ def score_detector(index, labels, alert_points, tolerance):
         "median_delay": statistics.median(delays) if delays else float("nan"),
         "ramp_recall_7d": ramp_hit / ramp_total if ramp_total else float("nan"),
         "by_type": dict(by_type),
+        "fa_on_events": fa_on_events,
+        "fa_by_group": {k: {"false_alarms": v[0], "per_metric_30d": v[0] / (v[1] / 30) if v[1] else float("nan")}
+                        for k, v in fa_by_group.items()},
     }
 
 
@@ -132,6 +148,26 @@ def load_alerts(path, index):
                 sys.exit(f"score.py: alert at {r['ts']} is not a point of {r['metric']}")
             out[r["detector"]][r["metric"]].add(i)
     return out
+
+
+def load_groups_events(datadir, index):
+    """metric -> freq (metrics.csv, when present); metric -> dates of its known events (events.csv)."""
+    group, event_days = {}, defaultdict(set)
+    try:
+        with open(f"{datadir}/metrics.csv") as f:
+            group = {r["metric"]: r["freq"] for r in csv.DictReader(f)}
+    except FileNotFoundError:
+        pass
+    try:
+        with open(f"{datadir}/events.csv") as f:
+            for r in csv.DictReader(f):
+                d0, d1 = dt.date.fromisoformat(r["start"]), dt.date.fromisoformat(r["end"])
+                days = [d0 + dt.timedelta(days=i) for i in range((d1 - d0).days + 1)]
+                for m in (index if r["metrics"] == "*" else r["metrics"].split(";")):
+                    event_days[m].update(days)
+    except FileNotFoundError:
+        pass
+    return group, event_days
 
 
 def fmt(x, spec):
@@ -152,6 +188,7 @@ def main():
     index = load_index(a.datadir)
     labels = load_labels(a.datadir)
     alerts = load_alerts(a.alerts, index)
+    group, event_days = load_groups_events(a.datadir, index)
     order, status, runtime = [], {}, {}
     if a.runtimes:
         with open(a.runtimes) as f:
@@ -177,7 +214,7 @@ def main():
         if st != "ok":
             print(f"| {d:<28} | {st:^45} | {'':>23} | {'':>21} | {'':>16} | {'':>7} |")
             continue
-        r = score_detector(index, labels, alerts.get(d, {}), a.tolerance)
+        r = score_detector(index, labels, alerts.get(d, {}), a.tolerance, group, event_days)
         results[d] = r
         print(f"| {d:<28} | {fmt(r['precision'], '9.3f')} | {fmt(r['recall'], '6.3f')} | {fmt(r['f1'], '5.3f')} "
               f"| {fmt(r['fa_per_30d'], '23.2f')} | {fmt(r['median_delay'], '21.1f')} "
@@ -197,6 +234,11 @@ def main():
                 h, n = r["by_type"].get(t, (0, 0))
                 cells.append(f"{h:>6}/{n:<3} {h / n if n else float('nan'):4.2f}")
             print(f"  {d:<28} " + " ".join(f"{c:>14}" for c in cells))
+        print()
+        print("false alarms by frequency (count, per metric per 30 days) and on known-event days:")
+        for d, r in results.items():
+            parts = [f"{k} {v['false_alarms']} ({v['per_metric_30d']:.2f})" for k, v in sorted(r["fa_by_group"].items())]
+            print(f"  {d:<28} " + ", ".join(parts) + f"; on events {r['fa_on_events']}")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,11 @@ A,m2,2024-01-08 00:00:00+00
 B,m1,2024-01-21 00:00:00+00
 CSV
 printf 'detector,seconds,status\nA,1.5,ok\nB,0.5,ok\nC,,not built\n' >runtimes.csv
-"$PY" "$root/bench/accuracy/score.py" . alerts.csv runtimes.csv --json result.json | tee table.txt
+# For the diagnosis split only: m1 is "daily", m2 "other"; a known event of m2 on 01-03..01-04
+# (A's false alarm starting 01-03 is on it), one of m1 on 01-16 (A's false alarm 01-16..17).
+printf 'metric,freq,mode,noise,family\nm1,daily,,,\nm2,other,,,\n' >metrics.csv
+printf 'name,start,end,metrics\npromo,2024-01-03,2024-01-04,m2\nsale,2024-01-16,2024-01-16,m1;m3\n' >events.csv
+"$PY" "$root/bench/accuracy/score.py" . alerts.csv runtimes.csv --json result.json --by-type | tee table.txt
 grep -Eq '^\| C +\| +not built' table.txt || { echo "FAIL: detector C not reported as not built"; exit 1; }
 "$PY" - <<'PY'
 import json, math, sys
@@ -75,6 +79,10 @@ for d, figs in want.items():
             bad += 1
 if r["A"]["by_type"] != {"spike": [1, 1], "dip": [1, 1], "drift": [1, 1], "zero": [0, 1]}:
     print("FAIL: A by_type", r["A"]["by_type"]); bad += 1
+if r["A"]["fa_on_events"] != 2 or {k: v["false_alarms"] for k, v in r["A"]["fa_by_group"].items()} != {"daily": 2, "other": 2}:
+    print("FAIL: A false alarm split", r["A"]["fa_on_events"], r["A"]["fa_by_group"]); bad += 1
+if not math.isclose(r["A"]["fa_by_group"]["daily"]["per_metric_30d"], 2 / (29 / 30)):
+    print("FAIL: A daily false alarms per 30 days", r["A"]["fa_by_group"]); bad += 1
 sys.exit(1 if bad else 0)
 PY
 
@@ -85,6 +93,15 @@ if "$PY" "$root/bench/accuracy/score.py" . bad.csv >/dev/null 2>&1; then
 fi
 
 # The generator: same seed, same files; another seed, other files; labels inside the series.
+# It needs Debian's python3-numpy (not in test/install_deps.sh): installed here as root.
+if ! "$PY" -c 'import numpy' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -q python3-numpy >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q python3-numpy >/dev/null; }
+  else
+    echo "generator checks skipped: $PY cannot import numpy (apt-get install python3-numpy)"
+    echo "accuracy scorer: ok"; exit 0
+  fi
+fi
 cd "$tmp"
 for s in 7 7 8; do
   "$PY" "$root/bench/accuracy/generate.py" "gen$s-$RANDOM" --seed "$s" --daily 3 --hourly 1 --days 200 >/dev/null
