@@ -14,7 +14,11 @@
 //       residuals, of the forecast residual against the last
 //       max(kResidualLookback, 7·period) earlier residuals instead (σ
 //       floored by the σ the forecast interval implies), so that a weekly
-//       pattern is not an anomaly. |z| > z_threshold decides alone.
+//       pattern is not an anomaly. |z| > z_threshold decides alone, once
+//       the forecast runs only when its p (the larger of the normal tail and
+//       its own trailing tail, ensemble_layers.hpp trailing_tail_p) is as
+//       small as the normal tail at z_threshold: heavy-tailed series do not
+//       raise an alarm at every tail point.
 //     - forecast (primary): seasonal_forecast_causal (trend, weekly and,
 //       after a year, yearly seasonality, the known events as regressors);
 //       raw score = (value − yhat) / half-width of the interval_width
