@@ -1,0 +1,195 @@
+// anomaly.ensemble_anomaly(ts timestamptz, value float8, options jsonb) OVER (...)
+//   -> anomaly.ensemble_result
+//
+// The first call in a partition reads the whole partition and the options (of
+// the first row: they are meant to be constant), runs the core over all rows
+// (causal: each row from itself and the rows with earlier timestamps) and
+// keeps one plain record per row, plus the explanation and detectors texts,
+// in partition-local memory; every call then returns its row's record. The
+// frame clause is ignored; rows are ordered by ts, not by the window's ORDER BY.
+#include "core/ensemble.hpp"
+#include "pg/guard.hpp"
+
+#include "pg/ensemble_options.hpp"
+#include "pg/pg_includes.hpp"
+
+#include <cstdlib>
+#include <new>
+
+extern "C" {
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "utils/jsonb.h"
+}
+
+namespace {
+
+constexpr const char *kFunction = "anomaly.ensemble_anomaly";
+constexpr int kFields = 12;
+
+// One row's result as plain data (no destructor): texts are offsets into the
+// partition's string buffer.
+struct Row {
+    bool has_row, has_value, is_anomaly, warming_up;
+    int severity;   // anomaly::Severity
+    int direction;  // 1, -1, 0 = NULL
+    double score, expected, lower, upper, deviation_pct, data_quality;
+    Size explanation, detectors;  // offsets of NUL-terminated texts
+};
+
+struct PartitionResults {
+    bool computed;
+    int64 n;
+    Row *rows;
+    char *strings;
+    TupleDesc tupdesc;
+};
+
+// Phase 2: everything the core computed, flattened. `strings` is malloc'ed
+// at the very end (nothing can throw after it).
+void flatten(const std::vector<anomaly::EnsembleResult> &results, Row *rows, char **strings, Size *bytes) {
+    Size total = 0;
+    std::vector<std::string> detectors(results.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const anomaly::EnsembleResult &r = results[i];
+        Row &w = rows[i];
+        w.has_row = r.has_row;
+        w.has_value = r.has_value;
+        w.is_anomaly = r.is_anomaly;
+        w.warming_up = r.warming_up;
+        w.severity = static_cast<int>(r.severity);
+        w.direction = r.direction;
+        w.score = r.score;
+        w.expected = r.expected;
+        w.lower = r.lower;
+        w.upper = r.upper;
+        w.deviation_pct = r.deviation_pct;
+        w.data_quality = r.data_quality;
+        if (!r.has_row) continue;
+        detectors[i] = anomaly::detectors_json(r);
+        w.explanation = total;
+        total += r.explanation.size() + 1;
+        w.detectors = total;
+        total += detectors[i].size() + 1;
+    }
+    char *buffer = static_cast<char *>(std::malloc(total + 1));
+    if (buffer == nullptr) throw std::bad_alloc();
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (!results[i].has_row) continue;
+        std::memcpy(buffer + rows[i].explanation, results[i].explanation.c_str(), results[i].explanation.size() + 1);
+        std::memcpy(buffer + rows[i].detectors, detectors[i].c_str(), detectors[i].size() + 1);
+    }
+    *strings = buffer;
+    *bytes = total + 1;
+}
+
+void compute_partition(FunctionCallInfo fcinfo, WindowObject winobj, PartitionResults *part) {
+    MemoryContext partition_context = GetMemoryChunkContext(part);
+    bool isnull;
+    Datum options_datum = WinGetFuncArgCurrent(winobj, 2, &isnull);
+    if (isnull)
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s: options must not be NULL", kFunction),
+                        errhint("Pass '{}' for the defaults.")));
+    anomaly_pg::RawEnsembleOptions raw = anomaly_pg::read_ensemble_options(DatumGetJsonbP(options_datum), kFunction);
+
+    const int64 n = WinGetPartitionRowCount(winobj);
+    const Size bytes = sizeof(double) * static_cast<Size>(n) + 1;
+    double *ts = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
+    double *values = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
+    for (int64 i = 0; i < n; ++i) {
+        if ((i & 4095) == 0) CHECK_FOR_INTERRUPTS();
+        bool isout;
+        Datum d = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+        if (isnull) {
+            ts[i] = NAN;
+        } else {
+            const TimestampTz t = DatumGetTimestampTz(d);
+            if (TIMESTAMP_NOT_FINITE(t))
+                ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+                                errmsg("%s: ts must be finite, not %s", kFunction, timestamptz_to_str(t))));
+            ts[i] = anomaly_pg::timestamptz_to_unix_seconds(t);
+        }
+        d = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+        values[i] = isnull ? NAN : DatumGetFloat8(d);
+    }
+    Row *rows = static_cast<Row *>(MemoryContextAllocHuge(partition_context, sizeof(Row) * static_cast<Size>(n) + 1));
+    char *strings = nullptr;
+    Size string_bytes = 0;
+    anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &stop) {
+        anomaly::EnsembleOptions options;
+        anomaly_pg::build_ensemble_options(raw, options);
+        const std::vector<anomaly::EnsembleResult> results =
+            anomaly::ensemble_anomaly(ts, values, static_cast<std::size_t>(n), options, stop);
+        flatten(results, rows, &strings, &string_bytes);
+    });
+    pfree(ts);
+    pfree(values);
+
+    char *kept = nullptr;
+    PG_TRY();
+    {
+        kept = static_cast<char *>(MemoryContextAllocHuge(partition_context, string_bytes));
+        memcpy(kept, strings, string_bytes);
+    }
+    PG_FINALLY();
+    {
+        std::free(strings);
+    }
+    PG_END_TRY();
+
+    TupleDesc tupdesc;
+    if (get_call_result_type(fcinfo, nullptr, &tupdesc) != TYPEFUNC_COMPOSITE)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("%s: return type must be a row type", kFunction)));
+    MemoryContext old = MemoryContextSwitchTo(partition_context);
+    part->tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+    MemoryContextSwitchTo(old);
+    part->n = n;
+    part->rows = rows;
+    part->strings = kept;
+    part->computed = true;
+}
+
+Datum float8_or_null(double x, bool *isnull) {
+    *isnull = std::isnan(x);
+    return Float8GetDatum(*isnull ? 0.0 : x);
+}
+
+Datum text_or_null(const char *s, bool *isnull) {
+    *isnull = s == nullptr;
+    return *isnull ? PointerGetDatum(nullptr) : PointerGetDatum(cstring_to_text(s));
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(anomaly_ensemble_anomaly_window);
+
+Datum anomaly_ensemble_anomaly_window(PG_FUNCTION_ARGS) {
+    WindowObject winobj = PG_WINDOW_OBJECT();
+    auto *part = static_cast<PartitionResults *>(WinGetPartitionLocalMemory(winobj, sizeof(PartitionResults)));
+    if (!part->computed) compute_partition(fcinfo, winobj, part);
+    const Row &r = part->rows[WinGetCurrentPosition(winobj)];
+    if (!r.has_row) PG_RETURN_NULL();
+    Datum values[kFields];
+    bool nulls[kFields];
+    values[0] = BoolGetDatum(r.is_anomaly);
+    nulls[0] = !r.has_value;
+    values[1] = float8_or_null(r.score, &nulls[1]);
+    values[2] = text_or_null(anomaly::severity_name(static_cast<anomaly::Severity>(r.severity)), &nulls[2]);
+    values[3] = text_or_null(r.direction > 0 ? "up" : r.direction < 0 ? "down" : nullptr, &nulls[3]);
+    values[4] = float8_or_null(r.expected, &nulls[4]);
+    values[5] = float8_or_null(r.lower, &nulls[5]);
+    values[6] = float8_or_null(r.upper, &nulls[6]);
+    values[7] = float8_or_null(r.deviation_pct, &nulls[7]);
+    values[8] = DirectFunctionCall1(jsonb_in, CStringGetDatum(part->strings + r.detectors));
+    nulls[8] = false;
+    values[9] = PointerGetDatum(cstring_to_text(part->strings + r.explanation));
+    nulls[9] = false;
+    values[10] = float8_or_null(r.data_quality, &nulls[10]);
+    values[11] = BoolGetDatum(r.warming_up);
+    nulls[11] = false;
+    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(part->tupdesc, values, nulls)));
+}
+
+}  // extern "C"
