@@ -42,9 +42,11 @@ control() {
     "$base/_control" "$1"
 }
 
-# Compares what the receiver got with an expected file.
+# Compares what the receiver got with an expected file (ACCEPT_OUTPUT=1:
+# writes the expected file instead; review its diff before committing).
 compare() {
   local name=$1; shift
+  if [ -n "${ACCEPT_OUTPUT:-}" ]; then "$@" >"$expected/$name" 2>&1 || true; fi
   if "$@" >"$tmp/$name" 2>&1 && diff -u "$expected/$name" "$tmp/$name" >"$tmp/$name.diff"; then
     ok "$name matches"
   else

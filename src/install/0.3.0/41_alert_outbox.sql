@@ -191,8 +191,8 @@ BEGIN
         'expected_range', range,
         'deviation_text', dev,
         'rule', jsonb_build_object('name', r.name, 'method', r.method, 'layer', r.layer,
-                                   'text', coalesce(r.name || ': ' || r.description
-                                                    || coalesce(' (' || r.formula || ')', ''), 'rule removed')),
+                                   'text', coalesce(r.name || ': ' || r.description, 'rule removed'),
+                                   'formula', r.formula),
         'period', jsonb_build_object('first_ts', anomaly.iso_utc(l.first_ts), 'last_ts', anomaly.iso_utc(l.last_ts),
                                      'peak_ts', anomaly.iso_utc(l.peak_ts), 'points', l.points,
                                      'frequency', m.frequency::text, 'text', period),
