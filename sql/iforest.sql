@@ -48,6 +48,7 @@ SELECT i, ARRAY[sin(i * 0.7) * 10, cos(i * 1.3) * 5, (i % 17)::float8] AS f FROM
 ANALYZE iforest_big;
 CREATE TABLE iforest_serial AS
 SELECT anomaly.iforest_fit(f) AS full_model, anomaly.iforest_fit(f, 10, 64) AS small_model FROM iforest_big;
+ALTER TABLE iforest_serial SET (parallel_workers = 0);  -- one row: scanned by the leader
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
@@ -59,11 +60,21 @@ CREATE TABLE iforest_parallel AS
 SELECT anomaly.iforest_fit(f) AS full_model, anomaly.iforest_fit(f, 10, 64) AS small_model FROM iforest_big;
 SELECT p.full_model = s.full_model AS full_same, p.small_model = s.small_model AS small_same
 FROM iforest_parallel p, iforest_serial s;
+-- Scoring in parallel workers (each decodes the model once) gives the serial scores.
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+CREATE TABLE iforest_parallel_scores AS
+SELECT count(*) FILTER (WHERE sc > 0.55) AS high, min(sc) AS lo, max(sc) AS hi
+FROM (SELECT anomaly.iforest_score(m.model, f) AS sc
+      FROM iforest_big, LATERAL (SELECT small_model AS model FROM iforest_serial) m) q;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 RESET parallel_leader_participation;
+SELECT p.high = s.high AND p.lo = s.lo AND p.hi = s.hi AS same_scores, p.high > 0 AS some_high
+FROM iforest_parallel_scores p,
+     (SELECT count(*) FILTER (WHERE sc > 0.55) AS high, min(sc) AS lo, max(sc) AS hi
+      FROM (SELECT anomaly.iforest_score((SELECT small_model FROM iforest_serial), f) AS sc FROM iforest_big) q) s;
 
 -- Models merge: train on partitions (here the two halves of the year), then
 -- combine into one forest of 200 trees.
@@ -78,6 +89,31 @@ SELECT octet_length(model) = sum_len - 16 AS one_header,
        round(anomaly.iforest_score(model, ARRAY[40, 160])::numeric, 2) AS ltv_jump,
        round(anomaly.iforest_score(model, ARRAY[40, 120])::numeric, 2) AS ordinary
 FROM merged;
+
+-- One query scoring with several models (models of both halves of the year,
+-- alternating row by row) gives each model's own scores: the per-query model
+-- cache follows the model, whether read from a table (TOAST pointer) or
+-- computed per row (compared by bytes).
+CREATE TABLE iforest_halves AS
+SELECT day < '2026-07-01' AS first_half, anomaly.iforest_fit(ARRAY[cac, ltv]) AS model FROM unit_economics GROUP BY 1;
+CREATE TABLE iforest_alone AS
+SELECT h.first_half, u.day, anomaly.iforest_score(h.model, ARRAY[u.cac, u.ltv]) AS s
+FROM iforest_halves h, unit_economics u WHERE h.first_half
+UNION ALL
+SELECT h.first_half, u.day, anomaly.iforest_score(h.model, ARRAY[u.cac, u.ltv]) AS s
+FROM iforest_halves h, unit_economics u WHERE NOT h.first_half;
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+SELECT count(*) AS rows, count(*) FILTER (WHERE a.s = t.s AND a.s = m.s) AS same,
+       count(DISTINCT t.s) > 300 AS models_differ
+FROM iforest_alone a
+JOIN (SELECT h.first_half, u.day, anomaly.iforest_score(h.model, ARRAY[u.cac, u.ltv]) AS s
+      FROM unit_economics u CROSS JOIN LATERAL (SELECT * FROM iforest_halves) h) t USING (first_half, day)
+JOIN (SELECT h.first_half, u.day, anomaly.iforest_score(h.model || ''::bytea, ARRAY[u.cac, u.ltv]) AS s
+      FROM unit_economics u CROSS JOIN LATERAL (SELECT * FROM iforest_halves) h) m USING (first_half, day);
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+DROP TABLE iforest_halves, iforest_alone;
 
 -- The aggregate form merges a column of models (here one per quarter).
 WITH quarters AS (
@@ -172,4 +208,5 @@ FROM (SELECT metric, anomaly.iforest_score(CASE WHEN day = '2026-03-01' THEN NUL
       FROM unit_economics, LATERAL (VALUES ('cac', cac), ('ltv', ltv)) m(metric, v)) q
 GROUP BY metric ORDER BY metric;
 
-DROP TABLE unit_economics, iforest_models, iforest_big, iforest_serial, iforest_parallel, iforest_window;
+DROP TABLE unit_economics, iforest_models, iforest_big, iforest_serial, iforest_parallel, iforest_parallel_scores,
+           iforest_window;

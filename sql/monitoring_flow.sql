@@ -136,7 +136,7 @@ INSERT INTO anomaly.rules (metric_id, name, method, params) SELECT id, 'x', 'mad
 INSERT INTO anomaly.rules (metric_id, name, method, params) SELECT id, 'x', 'max', '{}' FROM anomaly.metrics WHERE name = 'revenue';
 INSERT INTO anomaly.rules (metric_id, name, method, layer) SELECT id, 'x', 'zscore', 1 FROM anomaly.metrics WHERE name = 'revenue';
 INSERT INTO anomaly.rules (metric_id, name, method, params) SELECT id, 'x', 'zscore', '{"from": "2024-01-01"}' FROM anomaly.metrics WHERE name = 'revenue';
-UPDATE anomaly.rules SET params = '{"lookback": 0}' WHERE method = 'mad_zscore' AND name = 'deviation';
+UPDATE anomaly.rules SET params = '{"history_periods": 0}' WHERE method = 'ensemble_anomaly' AND name = 'deviation';
 SELECT anomaly.apply_template('revenue', 'revenue_explosion');
 SELECT anomaly.add_metric('bad', 'shop.daily_revenue', 'day', 'no_such_column');
 SELECT anomaly.add_metric('bad', 'shop.daily_revenue', 'amount', 'amount');

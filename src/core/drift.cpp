@@ -77,6 +77,7 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
 
     double up = 0.0, down = 0.0;  // S+ and S-
     int run_up = 0, run_down = 0;
+    int episode = 0;  // direction of the flagged drift going on, 0 none
     for (std::size_t t = 0; t < n; ++t) {
         stop.poll();
         DriftPoint &p = out[t];
@@ -107,21 +108,30 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
         run_down = new_down > 0.0 ? (down > 0.0 || run_down > 0 ? run_down + 1 : 1) : 0;
         up = new_up;
         down = new_down;
+        int direction = 0;
+        double lead = 0.0;  // the leading sum
         if (up >= down && up > 0.0) {
-            p.score = up / params.h;
-            p.direction = 1;
+            direction = 1;
+            lead = up;
             p.run_length = run_up;
         } else if (down > 0.0) {
-            p.score = -down / params.h;
-            p.direction = -1;
+            direction = -1;
+            lead = down;
             p.run_length = run_down;
-        } else {
-            p.score = 0.0;
         }
-        p.alert = std::fabs(p.score) >= 1.0;
-        if (p.alert) {
+        p.direction = direction;
+        // A flag when the leading sum reaches h; after it the sums restart,
+        // and the drift stays flagged while the restarted sum of its side
+        // stays above 0 (|score| = 1 + S/h then), so an ongoing drift is one
+        // run of flagged rows, not a flag every few rows.
+        const bool crossed = lead >= params.h;
+        const bool ongoing = episode != 0 && episode == direction;
+        p.score = direction * ((ongoing ? 1.0 : 0.0) + lead / params.h);
+        p.alert = crossed || ongoing;
+        episode = p.alert ? direction : 0;
+        if (crossed) {
             up = down = 0.0;
-            (p.direction > 0 ? run_down : run_up) = 0;
+            (direction > 0 ? run_down : run_up) = 0;
         }
     }
 }

@@ -19,9 +19,13 @@
 //   z_t         (r_t - centre_t) / sigma_t, clipped to [-clip, clip] so that
 //               one outlier alone cannot raise a drift alert.
 //   S+_t = max(0, S+_{t-1} + z_t - k),  S-_t = max(0, S-_{t-1} - z_t - k)
-//   score_t     S+_t / h when S+_t >= S-_t, else -S-_t / h: |score| >= 1 is
-//               a drift alert, its sign the direction; after an alert both
-//               sums restart from 0 at the next row.
+//   score_t     S+_t / h when S+_t >= S-_t, else -S-_t / h; the leading
+//               sum reaching h flags drift (|score| >= 1, sign = direction)
+//               and both sums restart from 0 at the next row. The drift
+//               stays flagged on the following rows while the restarted sum
+//               of its side stays above 0, with |score| = 1 + S/h then: an
+//               ongoing drift is one run of flagged rows (one alarm), not a
+//               flag every few rows; the flag ends when that sum is back at 0.
 // Rows without a score (value not finite, no expected, scale not ready) leave
 // the sums unchanged and get score NaN.
 #pragma once
@@ -59,7 +63,7 @@ struct DriftPoint {
                       // row included), counted on across the restart after
                       // an alert while that sum stays above 0: "drifting
                       // down for 6 rows"; 0 when none
-    bool alert;       // |score| >= 1 (the sums restart after this row)
+    bool alert;       // flagged: |score| >= 1 (a new flag or a drift going on)
     double expected;  // the expected value used (NaN when none)
     // The band of values that add no evidence of drift to either sum:
     // expected + centre -/+ k * sigma (NaN without a score). Defaulted, so

@@ -8,11 +8,17 @@
 //  1. Grid (gap_fill.hpp): missing slots inserted at the series' step, gaps
 //     of ≤ 2 slots forward-filled, ≤ 5 interpolated, longer ones left missing.
 //  2. Layers, each causal (a row's output uses that row and earlier ones):
-//     - robust_z: the modified z-score (median/MAD of the last `lookback`
-//       values of the grid, at least 7) of the value; once the forecast has
+//     - robust_z: the z-score of the value against the last `lookback`
+//       values of the grid (at least 7; median, and the larger of MAD/0.6745
+//       and the inter-decile range/2.5631: ensemble_layers.hpp); once the forecast has
 //       residuals, of the forecast residual against the last
-//       max(kResidualLookback, 7·period) earlier residuals instead, so that a weekly pattern
-//       is not an anomaly. |z| > z_threshold decides alone.
+//       max(kResidualLookback, 7·period) earlier residuals instead (σ
+//       floored by the σ the forecast interval implies), so that a weekly
+//       pattern is not an anomaly. |z| > z_threshold decides alone, once
+//       the forecast runs only when its p (the larger of the normal tail and
+//       its own trailing tail, ensemble_layers.hpp trailing_tail_p) is as
+//       small as the normal tail at z_threshold: heavy-tailed series do not
+//       raise an alarm at every tail point.
 //     - forecast (primary): seasonal_forecast_causal (trend, weekly and,
 //       after a year, yearly seasonality, the known events as regressors);
 //       raw score = (value − yhat) / half-width of the interval_width
@@ -39,6 +45,8 @@
 //     included) exist, only robust_z speaks and warming_up is true.
 //  6. Known events: a row inside an event is never an anomaly; the
 //     explanation names the event.
+//  7. New level: after max_run flagged points in a row in one direction,
+//     the rest of the run is not flagged (a level shift alerts once).
 #pragma once
 
 #include "core/cancellation.hpp"
@@ -75,6 +83,10 @@ struct EnsembleOptions {
     // A drift alert with the forecast outside its interval in the same
     // direction decides alone (like robust_z beyond z_threshold).
     bool drift_decides = true;
+    // After this many flagged points in a row in one direction the
+    // deviation is a new level: later points of the run are not flagged
+    // (0 = no limit).
+    int max_run = 7;
     double weights[kDetectorCount] = {0.2, 0.4, 0.25, 0.05, 0.1};
     // Seconds between points; NaN = inferred (gap_fill.hpp).
     double step = std::numeric_limits<double>::quiet_NaN();
@@ -126,6 +138,7 @@ struct EnsembleResult {
     int event = -1;  // index into options.forecast.event_names, -1 = none
     int drift_direction = 0;  // the drift layer's direction and run length (points), for the explanation
     int drift_run = 0;
+    int new_level_run = 0;  // > 0: flagged points in a row so far, no longer flagged (max_run)
 };
 
 // out[i] is the result of row i (ts[i] UTC seconds, NaN = NULL; values[i]

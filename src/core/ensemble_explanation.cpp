@@ -140,6 +140,12 @@ std::string explain(const EnsembleResult &r, const ExplanationInput &in) {
         if (r.is_anomaly) s += "; robust z-score " + sigma(r.detectors[kRobustZ].raw) + " beyond its threshold";
         return s;
     }
+    if (r.new_level_run > 0) {
+        char b[96];
+        std::snprintf(b, sizeof b, "; the same deviation %d points in a row: a new level, no longer flagged",
+                      r.new_level_run);
+        return deviation(r, in) + b;
+    }
     if (!r.is_anomaly) {
         std::string s = *in.name + " " + format_readable(in.value);
         if (!std::isnan(r.lower) && !std::isnan(r.upper) && in.value >= r.lower && in.value <= r.upper)

@@ -119,6 +119,38 @@ std::vector<double> self_calibrated_upper_p(const std::vector<double> &scores, s
     return p;
 }
 
+std::vector<double> trailing_tail_p(const std::vector<double> &scores, std::size_t window, std::size_t min_history,
+                                    StopToken &stop) {
+    std::vector<double> p(scores.size(), kNaN);
+    std::deque<double> history;
+    std::vector<double> h;
+    for (std::size_t k = 0; k < scores.size(); ++k) {
+        stop.poll();
+        if (!std::isfinite(scores[k])) continue;
+        const double x = std::fabs(scores[k]);
+        const std::size_t n = history.size();
+        if (n >= min_history) {
+            h.assign(history.begin(), history.end());
+            const std::size_t m = std::max<std::size_t>(n / 10, 5);
+            // h[n − m − 1] after partitioning: the threshold u below the top m.
+            std::nth_element(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(n - m - 1), h.end());
+            const double u = h[n - m - 1];
+            double excess = 0.0;
+            for (std::size_t i = n - m; i < n; ++i) excess += h[i] - u;
+            excess /= static_cast<double>(m);
+            if (x <= u || !(excess > 0.0)) {
+                std::size_t at_least = 0;
+                for (double v : history) at_least += v >= x;
+                p[k] = static_cast<double>(1 + at_least) / static_cast<double>(1 + n);
+            } else {
+                p[k] = std::max(1e-16, static_cast<double>(m) / static_cast<double>(n) * std::exp(-(x - u) / excess));
+            }
+        }
+        push_bounded(history, x, window);
+    }
+    return p;
+}
+
 std::vector<DriftPoint> drift_layer(const SlotSeries &grid, int period, StopToken &stop) {
     DriftParams params;
     params.period = std::max(1, period);

@@ -55,6 +55,16 @@ std::vector<double> iforest_layer(const double *ts, const double *values, std::s
 // without a score or history.
 std::vector<double> self_calibrated_upper_p(const std::vector<double> &scores, std::size_t lookback);
 
+// Two-sided tail probability of |score[k]| against the detector's own last
+// `window` finite scores before it (at least min_history): the empirical
+// tail (1 + #{|h| ≥ |s|}) / (1 + N) inside the bulk, and beyond the largest
+// tenth an exponential tail fitted to it (peaks over threshold: the tenth's
+// threshold u and mean excess e give p = (m/N)·exp(−(|s| − u)/e), m = N/10).
+// NaN without a score or history. Heavy-tailed errors make it larger than
+// the normal tail; ensemble.cpp takes the larger of the two for robust_z.
+std::vector<double> trailing_tail_p(const std::vector<double> &scores, std::size_t window, std::size_t min_history,
+                                    StopToken &stop);
+
 // Per slot: drift_score over the grid with its own seasonal baseline
 // (period: the STL period, 1 when there is none).
 std::vector<DriftPoint> drift_layer(const SlotSeries &grid, int period, StopToken &stop);

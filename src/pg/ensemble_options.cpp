@@ -40,7 +40,7 @@ RawEnsembleOptions read_ensemble_options(Jsonb *jb, const char *function) {
 namespace {
 
 const char *const kKnown =
-    "name, combine, k, threshold, z_threshold, forecast_threshold, stl_threshold, iforest_threshold, drift_decides, weights, "
+    "name, combine, k, threshold, z_threshold, forecast_threshold, stl_threshold, iforest_threshold, drift_decides, max_run, weights, "
     "step, period, min_points, lookback, quality_window, events, time_zone, seasonality_mode, interval_width, "
     "weekly_seasonality, yearly_seasonality, changepoint_prior_scale, n_changepoints, changepoint_range, "
     "changepoint_spacing, seasonality_prior_scale, events_prior_scale, level_smoothing, refit_every, interval_history";
@@ -122,6 +122,7 @@ void build_ensemble_options(const RawEnsembleOptions &raw, anomaly::EnsembleOpti
             out.drift_decides = o.boolean;
         }
         else if (key == "period") out.period = integer(o, key);
+        else if (key == "max_run") out.max_run = integer(o, key);
         else if (key == "min_points") out.min_points = integer(o, key);
         else if (key == "lookback") out.lookback = integer(o, key);
         else if (key == "quality_window") out.quality_window = integer(o, key);

@@ -263,3 +263,62 @@ TEST(Ensemble, EdgeCases) {
 
 }  // namespace
 }  // namespace anomaly
+
+namespace anomaly {
+namespace {
+
+TEST(Ensemble, APersistentShiftIsFlaggedAtMostMaxRunTimes) {
+    std::vector<double> v = weekly_series(160);
+    for (std::size_t i = 120; i < v.size(); ++i) v[i] *= 1.6;
+    EnsembleOptions o;
+    o.max_run = 3;
+    const auto r = run(days(v.size()), v, o);
+    int flagged = 0, quiet = 0;
+    for (std::size_t i = 120; i < r.size(); ++i) {
+        flagged += r[i].is_anomaly;
+        if (r[i].new_level_run > 0) {
+            ++quiet;
+            EXPECT_NE(r[i].explanation.find("a new level, no longer flagged"), std::string::npos) << r[i].explanation;
+        }
+    }
+    EXPECT_TRUE(r[120].is_anomaly);
+    EXPECT_LE(flagged, 3);
+    EXPECT_GT(quiet, 0);
+    o.max_run = 0;  // no limit: the run goes on
+    const auto unlimited = run(days(v.size()), v, o);
+    int unlimited_flagged = 0;
+    for (std::size_t i = 120; i < r.size(); ++i) unlimited_flagged += unlimited[i].is_anomaly;
+    EXPECT_EQ(unlimited_flagged, flagged + quiet);
+}
+
+}  // namespace
+}  // namespace anomaly
+
+#include "core/ensemble_layers.hpp"
+
+namespace anomaly {
+namespace {
+
+TEST(EnsembleLayers, TrailingTailEmpiricalInTheBulkExponentialBeyond) {
+    // History |1| .. |20|: N = 20, m = max(20/10, 5) = 5 top scores 16..20
+    // over the threshold u = 15, mean excess e = (1+2+3+4+5)/5 = 3.
+    std::vector<double> s;
+    for (int i = 1; i <= 20; ++i) s.push_back(i % 2 ? i : -i);
+    StopToken stop;
+    std::vector<double> beyond = s, bulk = s;
+    beyond.push_back(-24.0);
+    bulk.push_back(10.0);
+    const auto pb = trailing_tail_p(beyond, 720, 20, stop);
+    const auto pm = trailing_tail_p(bulk, 720, 20, stop);
+    for (std::size_t k = 0; k < 20; ++k) EXPECT_TRUE(std::isnan(pb[k]));
+    EXPECT_NEAR(pb[20], 5.0 / 20.0 * std::exp(-(24.0 - 15.0) / 3.0), 1e-15);
+    // Inside: (1 + #{≥ 10} = 11) / 21.
+    EXPECT_DOUBLE_EQ(pm[20], 12.0 / 21.0);
+    // A window of 10 keeps the last 10 (11..20): m = 5, u = 15, e = 3 again,
+    // but N = 10.
+    const auto pw = trailing_tail_p(beyond, 10, 10, stop);
+    EXPECT_NEAR(pw[20], 5.0 / 10.0 * std::exp(-3.0), 1e-15);
+}
+
+}  // namespace
+}  // namespace anomaly

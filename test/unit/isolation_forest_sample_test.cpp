@@ -209,5 +209,37 @@ TEST(IForestSample, CheckRejectsCorruptStates) {
     EXPECT_THROW(is::check(b.data(), b.size()), CorruptValue);
 }
 
+TEST(IForestSample, EverySingleByteChangeIsRejectedOrHarmless) {
+    IForestOptions o;
+    o.n_trees = 2;
+    o.sample_size = 4;  // k = 8
+    State good(o, 2);
+    const std::vector<double> x = rows(12, 2, 5);
+    for (std::size_t i = 0; i < 12; ++i) good.add(&x[2 * i]);
+    State other(o, 2);
+    other.add(&x[0]);
+    StopToken stop;
+    for (std::size_t i = 0; i < good.bytes.size(); ++i) {
+        for (std::uint8_t v : {std::uint8_t{0}, std::uint8_t{1}, std::uint8_t{0x7f}, std::uint8_t{0xff}}) {
+            State bad = good;
+            bad.bytes[i] = v;
+            try {
+                is::check(bad.bytes.data(), bad.bytes.size());
+            } catch (const CorruptValue &) {
+                continue;
+            }
+            // Accepted: merging and fitting must work (the values may differ).
+            try {
+                const State m = merged(bad, other);
+                is::check(m.bytes.data(), m.bytes.size());
+                EXPECT_LE(is::count(m.bytes.data()), is::pool_rows(is::options(m.bytes.data())));
+                (void)is::fit_model(bad.bytes.data(), stop);
+            } catch (const InvalidParameter &) {
+                // the change altered the options: merge refuses different options
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace anomaly

@@ -44,7 +44,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION anomaly.rule_drift(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
-'Rule method drift (layer 3): gradual drift by anomaly.drift_score_detail (a two-sided CUSUM on residuals against the median of the same phase over the previous 4 cycles, scaled by the MAD of the earlier residuals); anomaly on the rows where |score| >= 1 (the sums restart after each), expected = the baseline, lower..upper = the band that adds no evidence of drift (expected + median residual -/+ k sigma). params {"period": 7, "k": 0.5, "h": 5}. With the runtime key frequency (run_checks), points are scored in fixed blocks of 28 periods aligned on the Unix epoch, each by a pass that starts 2*max(4*period, 28) + 56 periods before it, so a score never depends on where a check started reading; without it, one causal pass over the arrays.';
+'Rule method drift (layer 3): gradual drift by anomaly.drift_score_detail (a two-sided CUSUM on residuals against the median of the same phase over the previous 4 cycles, scaled by the MAD of the earlier residuals); anomaly on the rows where |score| >= 1 (from the flag while the drift goes on), expected = the baseline, lower..upper = the band that adds no evidence of drift (expected + median residual -/+ k sigma). params {"period": 7, "k": 0.5, "h": 5}. With the runtime key frequency (run_checks), points are scored in fixed blocks of 28 periods aligned on the Unix epoch, each by a pass that starts 2*max(4*period, 28) + 56 periods before it, so a score never depends on where a check started reading; without it, one causal pass over the arrays.';
 
 INSERT INTO anomaly.rule_methods (method, layer, evaluator, param_defaults, history, warmup, arrival_based,
                                   description, formula, false_positive_rate, builtin) VALUES
@@ -54,6 +54,6 @@ INSERT INTO anomaly.rule_methods (method, layer, evaluator, param_defaults, hist
  '(2 * greatest(4 * (params->>''period'')::int, 28) + 56 + 28) * frequency',
  '(2 * (params->>''period'')::int + 14) * frequency', false,
  'Slow deterioration (or growth) that no single point shows: a metric losing a few percent a day. Evidence accumulates day by day against a baseline that lags about two weeks behind.',
- 'z = (value - median of the same phase 1..4 cycles back - median residual) / (1.4826 * MAD of earlier residuals), clipped to +/-3; S+ = max(0, S+ + z - k), S- = max(0, S- - z - k); anomaly when max(S+, S-) >= h, then both restart',
+ 'z = (value - median of the same phase 1..4 cycles back - median residual) / (1.4826 * MAD of earlier residuals), clipped to +/-3; S+ = max(0, S+ + z - k), S- = max(0, S- - z - k); anomaly when max(S+, S-) >= h (then both restart) and on the following rows while the restarted sum of that side stays above 0',
  'about 0.25 per metric per 30 days on synthetic daily series with 1-7 % noise and trends (test/unit/drift_test.cpp); a -2 %/day ramp is flagged within 7 days in 97 of 100 of them (all of them up to 3 % noise, 87 % at 5 %)',
  true);
