@@ -67,8 +67,8 @@ def main():
     days = a.days
     hol = holidays(days)
 
-    # Families of related metrics: visits -> signups -> orders (each a fraction of the one before),
-    # so an anomaly of one travels to the next.
+    # Families of 1-3 related metrics (visits -> signups -> orders) sharing trend shape, weekly
+    # profile, sector and campaigns; an anomaly of one travels to the next (below).
     specs = []
     fam = 0
     for freq, n in (("daily", a.daily), ("hourly", a.hourly)):
@@ -84,7 +84,6 @@ def main():
     events = []             # name, first day, last day, metrics or '*'
     for name, d0, d1, _ in hol:
         events.append((name, d0, d1, "*"))
-    sector_of = {}
     fam_params = {}
     for s in specs:
         f = s["family"]
@@ -98,8 +97,7 @@ def main():
                 # calendar would list "spring promo", "summer promo" ... under one kind.
                 camps.append((f"campaign_f{f:02d}", d0, d0 + int(rng.integers(2, 10)), rng.uniform(0.2, 0.6)))
             fam_params[f] = {"sector": sector, "campaigns": camps,
-                             "trend_seed": int(rng.integers(1 << 30)), "anoms": None}
-        sector_of[s["metric"]] = fam_params[f]["sector"]
+                             "trend_seed": int(rng.integers(1 << 30))}
     for f, p in fam_params.items():
         members = ";".join(s["metric"] for s in specs if s["family"] == f)
         for name, d0, d1, _ in p["campaigns"]:

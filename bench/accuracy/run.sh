@@ -18,7 +18,8 @@
 # detector names, default all, baselines included: stl_statsmodels iforest_sklearn),
 # ACC_SETS (data sets to run: "generated nab"), ACC_NAB_DIR (/work/shared/data/nab; "none" skips NAB), ACC_NAB_ONLY (a pattern on NAB file
 # paths, e.g. realKnownCause), ACC_KEEP (a directory: keep the data, alerts and runtimes there),
-# BENCH_PORT (54340).
+# ACC_TIMEOUT (seconds per SQL detector query, 300; 0 = none: a slower detector is reported as
+# "timed out"), BENCH_PORT (54340).
 # Exits 0 when everything ran; non-zero when something broke. Misses of the issue's targets
 # are printed, never fatal.
 set -euo pipefail
@@ -45,6 +46,7 @@ baselines=()
 wanted() { [ -z "${ACC_DETECTORS:-}" ] || [[ " $ACC_DETECTORS " == *" $1 "* ]]; }
 
 start_s=$(date +%s)
+timeout_ms=$(awk -v s="${ACC_TIMEOUT:-300}" 'BEGIN { printf "%d", s * 1000 }')
 bench_cluster "${BENCH_PORT:-54340}"
 pgc_psql -Atq -c "SELECT 'anomaly_detect ' || extversion FROM pg_extension WHERE extname = 'anomaly_detect'"
 
@@ -70,11 +72,16 @@ run_set() {
       continue
     fi
     t0=$(date +%s.%N)
-    if pgc_psql -Atq -c "COPY (SELECT '$d', metric, ts FROM (${det_sql[$d]}) a ORDER BY 2, 3) TO STDOUT WITH (FORMAT csv)" \
-         >>"$out/alerts.csv" 2>"$out/$d.err"; then
+    if PGOPTIONS="-c statement_timeout=$timeout_ms" \
+         pgc_psql -Atq -c "COPY (SELECT '$d', metric, ts FROM (${det_sql[$d]}) a ORDER BY 2, 3) TO STDOUT WITH (FORMAT csv)" \
+         >"$out/$d.csv" 2>"$out/$d.err"; then
+      cat "$out/$d.csv" >>"$out/alerts.csv"
       t1=$(date +%s.%N)
       echo "$d,$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'),ok" >>"$out/runtimes.csv"
       echo "  $d: $(grep -c "^$d," "$out/alerts.csv") alerting points in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+    elif grep -q 'statement timeout' "$out/$d.err"; then
+      echo "  $d: timed out after ${ACC_TIMEOUT:-300} s (ACC_TIMEOUT)"
+      echo "$d,,timed out (> ${ACC_TIMEOUT:-300} s)" >>"$out/runtimes.csv"
     else
       echo "  $d: FAILED: $(head -c 500 "$out/$d.err")"
       echo "$d,,failed" >>"$out/runtimes.csv"
