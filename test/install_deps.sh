@@ -7,7 +7,7 @@ packages=(
   make g++ cmake pkg-config
   postgresql-15 postgresql-server-dev-15 postgresql-15-cron
   libeigen3-dev libgtest-dev libcurl4-openssl-dev
-  python3 python3-aiosmtpd python3-pil chromium
+  python3 python3-aiosmtpd python3-pil python3-numpy chromium
 )
 [ "${1:-}" = "--bench" ] && packages+=(libbenchmark-dev)
 
