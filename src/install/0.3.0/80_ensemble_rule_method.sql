@@ -37,7 +37,9 @@ DECLARE
     own_events bool;
     thr float8 := anomaly.rule_param(params, 'ensemble_anomaly', 'threshold', 0.9999, 0.5, 0.999999999);
     hp int := anomaly.rule_param(params, 'ensemble_anomaly', 'history_periods', 365, 30, 100000, true);
-    opts jsonb := anomaly.rule_options(params, 'ensemble_anomaly');
+    -- Without "options" the registry's default options apply (no isolation-forest layer).
+    opts jsonb := CASE WHEN params ? 'options' THEN anomaly.rule_options(params, 'ensemble_anomaly')
+                       ELSE '{"weights": {"iforest": 0}}' END;
     since timestamptz := anomaly.rule_from(params);
     freq interval := (params ->> 'frequency')::interval;
 BEGIN
@@ -94,13 +96,13 @@ END;
 $$;
 
 COMMENT ON FUNCTION anomaly.rule_ensemble_anomaly(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb) IS
-'Rule method ensemble_anomaly (layer 2, the default deviation rule of add_metric): anomaly.ensemble_anomaly of each point from the points before it (robust z-score deciding alone when extreme, seasonal forecast, STL residual, isolation forest, drift, calibrated and combined); expected, lower, upper, score (0..1, 1 - combined tail probability) and is_anomaly are its fields. params {"threshold": 0.9999, "history_periods": 365, "options": {...ensemble_anomaly options except threshold}}; with the runtime key metric (run_checks) the metric''s name is the name in explanations and its known events (anomaly.expected_events without a dimension filter) are the events (never anomalies) unless options name their own. With the runtime key frequency (run_checks), points are judged in fixed blocks of 28 periods aligned on the Unix epoch, each from the history_periods before its block; without it, one causal pass over the arrays.';
+'Rule method ensemble_anomaly (layer 2, the default deviation rule of add_metric): anomaly.ensemble_anomaly of each point from the points before it (robust z-score deciding alone when extreme, seasonal forecast, STL residual, isolation forest, drift, calibrated and combined); expected, lower, upper, score (0..1, 1 - combined tail probability) and is_anomaly are its fields. params {"threshold": 0.9999, "history_periods": 365, "options": {...ensemble_anomaly options except threshold}}; the default options leave out the isolation-forest layer ({"weights": {"iforest": 0}}: three quarters of the cost of a check for 5 % of the weight; give options of your own to include it); with the runtime key metric (run_checks) the metric''s name is the name in explanations and its known events (anomaly.expected_events without a dimension filter) are the events (never anomalies) unless options name their own. With the runtime key frequency (run_checks), points are judged in fixed blocks of 28 periods aligned on the Unix epoch, each from the history_periods before its block; without it, one causal pass over the arrays.';
 
 INSERT INTO anomaly.rule_methods (method, layer, evaluator, param_defaults, history, warmup, arrival_based,
                                   description, formula, false_positive_rate, builtin) VALUES
 ('ensemble_anomaly', 2,
  'anomaly.rule_ensemble_anomaly(pg_catalog.timestamptz[], pg_catalog.float8[], pg_catalog.jsonb)',
- '{"threshold": 0.9999, "history_periods": 365, "options": {}}',
+ '{"threshold": 0.9999, "history_periods": 365, "options": {"weights": {"iforest": 0}}}',
  '((params->>''history_periods'')::int + 28) * frequency',
  'coalesce((params->''options''->>''min_points'')::int, 30) * frequency', false,
  'Several detectors judged together: an extreme robust z-score alone, else the seasonal forecast (weekday pattern, trend, yearly season after a year, known events) with STL residual, isolation forest and drift as supporting evidence, each calibrated to a tail probability. Fewer false alarms than any one of them.',
