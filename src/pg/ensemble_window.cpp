@@ -12,6 +12,7 @@
 
 #include "pg/ensemble_options.hpp"
 #include "pg/pg_includes.hpp"
+#include "pg/window_series.hpp"
 
 #include <cstdlib>
 #include <new>
@@ -96,22 +97,7 @@ void compute_partition(FunctionCallInfo fcinfo, WindowObject winobj, PartitionRe
     const Size bytes = sizeof(double) * static_cast<Size>(n) + 1;
     double *ts = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
     double *values = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
-    for (int64 i = 0; i < n; ++i) {
-        if ((i & 4095) == 0) CHECK_FOR_INTERRUPTS();
-        bool isout;
-        Datum d = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-        if (isnull) {
-            ts[i] = NAN;
-        } else {
-            const TimestampTz t = DatumGetTimestampTz(d);
-            if (TIMESTAMP_NOT_FINITE(t))
-                ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                                errmsg("%s: ts must be finite, not %s", kFunction, timestamptz_to_str(t))));
-            ts[i] = anomaly_pg::timestamptz_to_unix_seconds(t);
-        }
-        d = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-        values[i] = isnull ? NAN : DatumGetFloat8(d);
-    }
+    anomaly_pg::read_window_series(winobj, kFunction, n, ts, values);
     Row *rows = static_cast<Row *>(MemoryContextAllocHuge(partition_context, sizeof(Row) * static_cast<Size>(n) + 1));
     char *strings = nullptr;
     Size string_bytes = 0;

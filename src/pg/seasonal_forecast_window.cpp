@@ -12,6 +12,7 @@
 
 #include "pg/forecast_options.hpp"
 #include "pg/pg_includes.hpp"
+#include "pg/window_series.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -42,22 +43,7 @@ void forecast_partition(FunctionCallInfo fcinfo, WindowObject winobj, PartitionF
     const Size bytes = sizeof(double) * static_cast<Size>(n) + 1;
     double *ts = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
     double *values = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
-    for (int64 i = 0; i < n; ++i) {
-        if ((i & 4095) == 0) CHECK_FOR_INTERRUPTS();
-        bool isout;
-        Datum d = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-        if (isnull) {
-            ts[i] = NAN;
-        } else {
-            const TimestampTz t = DatumGetTimestampTz(d);
-            if (TIMESTAMP_NOT_FINITE(t))
-                ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                                errmsg("%s: ts must be finite, not %s", kFunction, timestamptz_to_str(t))));
-            ts[i] = anomaly_pg::timestamptz_to_unix_seconds(t);
-        }
-        d = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-        values[i] = isnull ? NAN : DatumGetFloat8(d);
-    }
+    anomaly_pg::read_window_series(winobj, kFunction, n, ts, values);
     auto *points = static_cast<anomaly::ForecastPoint *>(MemoryContextAllocHuge(
         partition_context, sizeof(anomaly::ForecastPoint) * static_cast<Size>(n) + 1));
     anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &stop) {
