@@ -100,7 +100,11 @@ std::vector<std::size_t> active_columns(const NormalEquations &ne, const Forecas
         for (std::size_t c = design.weekly_begin(); c < design.yearly_begin(); ++c) cols.push_back(c);
     if (span >= kYearlyMinSpan)
         for (std::size_t c = design.yearly_begin(); c < design.events_begin(); ++c) cols.push_back(c);
-    for (std::size_t c = design.events_begin(); c < design.grid_begin(); ++c) cols.push_back(c);
+    // Only events that occurred in the history: a column of zeros would
+    // change nothing but the degrees of freedom of sigma², so an event that
+    // starts later would shift every earlier forecast (not causal).
+    for (std::size_t c = design.events_begin(); c < design.grid_begin(); ++c)
+        if (ne.xtx(static_cast<Eigen::Index>(c), static_cast<Eigen::Index>(c)) > 0) cols.push_back(c);
     // Candidates strictly inside the first changepoint_range of the history,
     // thinned evenly to n_changepoints.
     const double cutoff = ne.first_tau + o.changepoint_range * span;
