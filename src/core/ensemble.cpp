@@ -32,6 +32,14 @@ constexpr std::size_t kTailMinHistory = 200;
 // interval) is at least this far out in the drift's direction.
 constexpr double kDriftForecastAgreement = 2.0;
 
+// Points per day of sub-daily data (1 for daily and coarser): once the
+// forecast runs, `threshold` and `z_threshold` bound the false alarms of a
+// day, not of a point, so a point's tail probability must be that many times
+// smaller (hourly data tests 24 points where daily data tests one).
+double points_per_day(double step) {
+    return (step > 0.0 && step < 0.75 * 86400.0) ? 86400.0 / step : 1.0;
+}
+
 // Φ⁻¹(q) for q in (0.5, 1), by bisection on erfc.
 double normal_quantile(double q) {
     double lo = 0.0, hi = 40.0;
@@ -260,6 +268,10 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
     for (std::size_t j = 0; j < slots; ++j) real_prefix[j + 1] = real_prefix[j] + real[j];
 
     DriftParams drift_params;
+    const double per_day = points_per_day(L.step);
+    const double running_threshold = 1.0 - (1.0 - options.threshold) / per_day;
+    const double running_z_p = normal_two_sided_p(options.z_threshold) / per_day;
+    const double running_z_threshold = normal_quantile(1.0 - running_z_p / 2.0);
     const std::size_t window = static_cast<std::size_t>(options.quality_window);
     int points = 0, run = 0, run_direction = 0;
     for (std::size_t k = 0; k < m; ++k) {
@@ -295,8 +307,9 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
             // |z| > z_threshold for normal noise.
             double pz = normal_two_sided_p(z);
             if (f != nullptr && !std::isnan(L.z_tail_p[k])) pz = std::max(pz, L.z_tail_p[k]);
-            score_layer(r.detectors[kRobustZ], z, pz,
-                        std::fabs(z) > options.z_threshold && pz <= normal_two_sided_p(options.z_threshold));
+            const double z_threshold = f != nullptr ? running_z_threshold : options.z_threshold;
+            const double z_p = f != nullptr ? running_z_p : normal_two_sided_p(options.z_threshold);
+            score_layer(r.detectors[kRobustZ], z, pz, std::fabs(z) > z_threshold && pz <= z_p);
             if (f != nullptr) {
                 score_layer(r.detectors[kForecast], f->score, normal_two_sided_p(f->score * L.forecast_z),
                             std::fabs(f->score) > options.forecast_threshold);
@@ -328,7 +341,7 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
                                      (dr.raw > 0 ? fc.raw : -fc.raw) >= kDriftForecastAgreement;
             bool flagged = z_alone || drift_alone;
             if (!r.warming_up)
-                flagged = flagged || (options.combine == Combine::weighted ? r.score >= options.threshold
+                flagged = flagged || (options.combine == Combine::weighted ? r.score >= running_threshold
                                                                            : fired >= options.k);
             if (!std::isnan(r.expected) && v != r.expected) r.direction = v > r.expected ? 1 : -1;
             else if (std::isfinite(z) && z != 0.0) r.direction = z > 0 ? 1 : -1;

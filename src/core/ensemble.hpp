@@ -40,7 +40,9 @@
 //     over the available layers gives the score 1 − 10^(−mean) and the
 //     row is an anomaly when score ≥ threshold; "k_of_n" — an anomaly when
 //     at least k layers fired (the score is the same weighted one). In both,
-//     robust_z beyond z_threshold alone is enough.
+//     robust_z beyond z_threshold alone is enough. On sub-daily data, once
+//     the forecast runs, threshold and z_threshold are per day: the tail
+//     probabilities they stand for are divided by the points per day.
 //  5. Cold start: while fewer than min_points finite values (this row
 //     included) exist, only robust_z speaks and warming_up is true.
 //  6. Known events: a row inside an event is never an anomaly; the

@@ -19,6 +19,8 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // (q90 − q10) / σ for normal data: 2·Φ⁻¹(0.9).
 constexpr double kInterDecileConsistency = 2.5631031;
+// The STL layer's history cap (points); only periods above 125 reach it.
+constexpr int kStlHistoryCap = 1000;
 
 // Linear-interpolation quantile of sorted s (type 7).
 double quantile(const std::vector<double> &s, double q) {
@@ -89,7 +91,10 @@ std::vector<double> stl_layer(const SlotSeries &grid, int period, StopToken &sto
     if (period < 2) return score;
     StlResidualParams p;
     p.period = period;
-    p.history = std::min(std::max(8 * period, 56), 2000);
+    // max(8·period, 56), but at most max(3·period, kStlHistoryCap): the
+    // residual weights cost history STL fits of history points per
+    // partition, ~14 s for 5-minute data (period 288) at 2,000 points.
+    p.history = std::min(std::max(8 * period, 56), std::max(3 * period, kStlHistoryCap));
     stl_residual_rolling(grid.values.data(), slots, p, nullptr, residual.data(), score.data(), stop);
     return score;
 }

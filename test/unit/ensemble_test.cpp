@@ -171,6 +171,45 @@ TEST(Ensemble, ScoreIsTheWeightedCombinationOfTheCalibratedLayers) {
     EXPECT_TRUE(r[100].is_anomaly);
 }
 
+// Hourly data tests 24 points a day: once the forecast runs, threshold and
+// z_threshold are per day, i.e. a point's tail probability must be 24 times
+// smaller than on daily data.
+TEST(Ensemble, SubDailyThresholdsArePerDay) {
+    const std::size_t n = 24 * 56;
+    std::vector<double> t(n), v(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        t[i] = kTuesday + 3600.0 * static_cast<double>(i);
+        const double hour = static_cast<double>(i % 24);
+        v[i] = 100.0 + 30.0 * std::sin(2.0 * M_PI * hour / 24.0) +
+               3.0 * std::sin(1.7 * static_cast<double>(i) * static_cast<double>(i));
+    }
+    // Spikes of growing size: some below, some beyond the per-day bar.
+    for (int k = 0; k < 16; ++k) v[24 * 30 + 37 * static_cast<std::size_t>(k)] += 3.0 + 0.5 * k;
+    v[n - 5] += 30.0;  // and one far beyond it
+    EnsembleOptions o;
+    const auto r = run(t, v, o);
+    const double running_threshold = 1.0 - (1.0 - o.threshold) / 24.0;
+    const double z_p = normal_two_sided_p(o.z_threshold) / 24.0;
+    int checked = 0, flagged = 0, between = 0;
+    for (const auto &x : r) {
+        if (x.warming_up || !x.has_value) continue;
+        const DetectorScore &z = x.detectors[kRobustZ];
+        if (z.fired) {
+            EXPECT_LE(1.0 - z.calibrated, z_p * (1.0 + 1e-9));
+            EXPECT_GT(std::fabs(z.raw), 4.69);  // Φ⁻¹(1 − p(4)/48) = 4.697
+        }
+        if (!z.fired && !x.detectors[kDrift].fired) {
+            EXPECT_EQ(x.is_anomaly, x.score >= running_threshold) << x.score;
+            between += x.score >= o.threshold && x.score < running_threshold;
+        }
+        flagged += x.is_anomaly;
+        ++checked;
+    }
+    EXPECT_GT(checked, 900);
+    EXPECT_GT(flagged, 0);
+    EXPECT_GT(between, 0);  // rows a daily series would have flagged
+}
+
 TEST(Ensemble, KOfNCountsFiredLayers) {
     std::vector<double> v = weekly_series(150);
     v[100] *= 1.3;
