@@ -86,18 +86,12 @@ void flatten(const std::vector<anomaly::EnsembleResult> &results, Row *rows, cha
 
 void compute_partition(FunctionCallInfo fcinfo, WindowObject winobj, PartitionResults *part) {
     MemoryContext partition_context = GetMemoryChunkContext(part);
-    bool isnull;
-    Datum options_datum = WinGetFuncArgCurrent(winobj, 2, &isnull);
-    if (isnull)
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s: options must not be NULL", kFunction),
-                        errhint("Pass '{}' for the defaults.")));
-    anomaly_pg::RawEnsembleOptions raw = anomaly_pg::read_ensemble_options(DatumGetJsonbP(options_datum), kFunction);
+    anomaly_pg::RawEnsembleOptions raw =
+        anomaly_pg::read_ensemble_options(anomaly_pg::window_options_arg(winobj, 2, kFunction), kFunction);
 
     const int64 n = WinGetPartitionRowCount(winobj);
-    const Size bytes = sizeof(double) * static_cast<Size>(n) + 1;
-    double *ts = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
-    double *values = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
-    anomaly_pg::read_window_series(winobj, kFunction, n, ts, values);
+    double *ts, *values;
+    anomaly_pg::read_window_series(winobj, kFunction, n, &ts, &values);
     Row *rows = static_cast<Row *>(MemoryContextAllocHuge(partition_context, sizeof(Row) * static_cast<Size>(n) + 1));
     char *strings = nullptr;
     Size string_bytes = 0;

@@ -32,18 +32,12 @@ struct PartitionForecast {
 
 void forecast_partition(FunctionCallInfo fcinfo, WindowObject winobj, PartitionForecast *part) {
     MemoryContext partition_context = GetMemoryChunkContext(part);
-    bool isnull;
-    Datum options_datum = WinGetFuncArgCurrent(winobj, 2, &isnull);
-    if (isnull)
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s: options must not be NULL", kFunction),
-                        errhint("Pass '{}' for the defaults.")));
-    anomaly_pg::RawForecastOptions raw = anomaly_pg::read_forecast_options(DatumGetJsonbP(options_datum), kFunction);
+    anomaly_pg::RawForecastOptions raw =
+        anomaly_pg::read_forecast_options(anomaly_pg::window_options_arg(winobj, 2, kFunction), kFunction);
 
     const int64 n = WinGetPartitionRowCount(winobj);
-    const Size bytes = sizeof(double) * static_cast<Size>(n) + 1;
-    double *ts = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
-    double *values = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
-    anomaly_pg::read_window_series(winobj, kFunction, n, ts, values);
+    double *ts, *values;
+    anomaly_pg::read_window_series(winobj, kFunction, n, &ts, &values);
     auto *points = static_cast<anomaly::ForecastPoint *>(MemoryContextAllocHuge(
         partition_context, sizeof(anomaly::ForecastPoint) * static_cast<Size>(n) + 1));
     anomaly_pg::run_core(kFunction, [&](anomaly::StopToken &stop) {

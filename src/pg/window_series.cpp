@@ -9,7 +9,19 @@ extern "C" {
 
 namespace anomaly_pg {
 
-void read_window_series(WindowObject winobj, const char *function, int64 n, double *ts, double *values) {
+Jsonb *window_options_arg(WindowObject winobj, int argno, const char *function) {
+    bool isnull;
+    const Datum options = WinGetFuncArgCurrent(winobj, argno, &isnull);
+    if (isnull)
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s: options must not be NULL", function),
+                        errhint("Pass '{}' for the defaults.")));
+    return DatumGetJsonbP(options);
+}
+
+void read_window_series(WindowObject winobj, const char *function, int64 n, double **ts_out, double **values_out) {
+    const Size bytes = sizeof(double) * static_cast<Size>(n) + 1;
+    double *ts = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
+    double *values = static_cast<double *>(palloc_extended(bytes, MCXT_ALLOC_HUGE));
     for (int64 i = 0; i < n; ++i) {
         if ((i & 4095) == 0) CHECK_FOR_INTERRUPTS();
         bool isnull, isout;
@@ -26,6 +38,8 @@ void read_window_series(WindowObject winobj, const char *function, int64 n, doub
         d = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
         values[i] = isnull ? NAN : DatumGetFloat8(d);
     }
+    *ts_out = ts;
+    *values_out = values;
 }
 
 }  // namespace anomaly_pg
