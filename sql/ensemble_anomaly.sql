@@ -130,10 +130,12 @@ SELECT id, 'bad', 'ensemble_anomaly', '{"options": {"threshold": 0.9}}' FROM ano
 INSERT INTO anomaly.rules (metric_id, name, method, params)
 SELECT id, 'bad', 'ensemble_anomaly', '{"threshold": 2}' FROM anomaly.metrics WHERE name = 'ens_revenue';
 \set VERBOSITY default
--- The evaluator called directly agrees with the window function.
+-- The evaluator called directly agrees with the window function given the
+-- rule's default options (the isolation-forest layer off).
 WITH s AS (SELECT array_agg(day::timestamptz ORDER BY day) AS t, array_agg(amount ORDER BY day) AS v FROM ens_shop.daily),
      e AS (SELECT e.* FROM s, anomaly.rule_ensemble_anomaly(s.t, s.v, '{}') AS e),
-     w AS (SELECT day::timestamptz AS ts, anomaly.ensemble_anomaly(day, amount, '{"threshold": 0.9999}') OVER (ORDER BY day) AS w
+     w AS (SELECT day::timestamptz AS ts,
+                  anomaly.ensemble_anomaly(day, amount, '{"threshold": 0.9999, "weights": {"iforest": 0}}') OVER (ORDER BY day) AS w
            FROM ens_shop.daily)
 SELECT count(*) AS points,
        count(*) FILTER (WHERE e.expected IS NOT DISTINCT FROM (w.w).expected AND e.score IS NOT DISTINCT FROM (w.w).score
@@ -147,6 +149,16 @@ FROM anomaly.rule_hits h JOIN anomaly.rules r ON r.id = h.rule_id
 WHERE h.metric_id = (SELECT id FROM anomaly.metrics WHERE name = 'ens_revenue') AND r.method = 'ensemble_anomaly'
 ORDER BY h.ts;
 SELECT name, method FROM anomaly.rule_templates WHERE method = 'ensemble_anomaly';
+
+-- NULL options are an error; a long computation stops at statement_timeout.
+\set VERBOSITY terse
+SELECT anomaly.ensemble_anomaly(day, amount, NULL) OVER (ORDER BY day) FROM ens_shop.daily LIMIT 1;
+SET statement_timeout = '200ms';
+SELECT count((e).score) FROM (
+    SELECT anomaly.ensemble_anomaly(t, sin(i) + i % 7, '{"step": "1 hour"}') OVER (ORDER BY t) AS e
+    FROM generate_series(1, 300000) i, LATERAL (SELECT timestamptz '2020-01-01' + i * interval '1 hour' AS t) x) q;
+RESET statement_timeout;
+\set VERBOSITY default
 
 DELETE FROM anomaly.metrics WHERE name = 'ens_revenue';
 DELETE FROM anomaly.expected_events WHERE name = 'black_friday';
