@@ -54,7 +54,36 @@ Scale residual_scale(const double *residuals, std::size_t first, std::size_t t, 
     return Scale{true, loc.median, sigma};
 }
 
+std::size_t baseline_cycles(std::size_t period) { return std::max<std::size_t>(4, (28 + period - 1) / period); }
+
+// Siegmund's approximation of a one-sided CUSUM's in-control average run
+// length for N(0, 1) scores; its logarithm, to stay finite.
+double log_arl(double h, double k) {
+    const double b = h + 1.166;
+    if (k < 1e-6) return 2.0 * std::log(b);
+    const double a = 2.0 * k * b;
+    // (e^a - a - 1) / (2k^2), with e^a - a - 1 = e^a (1 - (a + 1) e^-a)
+    return a + std::log1p(-(a + 1.0) * std::exp(-a)) - std::log(2.0 * k * k);
+}
+
 }  // namespace
+
+int drift_baseline_rows(int period) {
+    const std::size_t p = static_cast<std::size_t>(std::max(1, period));
+    return static_cast<int>(baseline_cycles(p) * p);
+}
+
+double drift_h_per_point(double h, double k, double points_per_day) {
+    if (!(points_per_day > 1.0)) return h;
+    const double target = log_arl(h, k) + std::log(points_per_day);
+    double lo = h, hi = h + 1.0;
+    while (log_arl(hi, k) < target) hi = h + 2.0 * (hi - h);
+    for (int i = 0; i < 100; ++i) {
+        const double mid = (lo + hi) / 2.0;
+        (log_arl(mid, k) < target ? lo : hi) = mid;
+    }
+    return hi;
+}
 
 void validate(const DriftParams &p) {
     require(p.period >= 1 && p.period <= 10000, "period must be between 1 and 10000, not " + std::to_string(p.period));
@@ -63,21 +92,27 @@ void validate(const DriftParams &p) {
     require(std::isfinite(p.clip) && p.clip > 0.0 && p.clip <= 1e6, "clip must be greater than 0 and at most 1e6");
     require(p.min_scale >= 2 && p.min_scale <= p.scale_window && p.scale_window <= 100000,
             "scale_window must be between min_scale and 100000, and min_scale at least 2");
+    require(p.hold >= -1 && p.hold <= 10000000, "hold must be between -1 (the baseline's length) and 10000000");
+    require(std::isfinite(p.points_per_day) && p.points_per_day >= 1.0 && p.points_per_day <= 86400.0,
+            "points_per_day must be between 1 and 86400");
 }
 
 void drift_score(const double *values, const double *expected, std::size_t n, const DriftParams &params,
                  DriftPoint *out, StopToken &stop) {
     validate(params);
     const std::size_t period = static_cast<std::size_t>(params.period);
-    const std::size_t cycles = std::max<std::size_t>(4, (28 + period - 1) / period);
+    const std::size_t cycles = baseline_cycles(period);
     const std::size_t window = static_cast<std::size_t>(params.scale_window);
     std::vector<double> residuals(n, kNaN);
     std::vector<double> work;
     work.reserve(std::max(window, cycles));
 
+    const double h = drift_h_per_point(params.h, params.k, params.points_per_day);
+    const long hold = params.hold < 0 ? static_cast<long>(cycles * period) : params.hold;
     double up = 0.0, down = 0.0;  // S+ and S-
     int run_up = 0, run_down = 0;
-    int episode = 0;  // direction of the flagged drift going on, 0 none
+    long held_up = 0, held_down = 0;  // rows of hold left per side
+    double shadow_up = 0.0, shadow_down = 0.0;
     for (std::size_t t = 0; t < n; ++t) {
         stop.poll();
         DriftPoint &p = out[t];
@@ -100,12 +135,23 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
         p.lower = e + s.centre - params.k * s.sigma;
         p.upper = e + s.centre + params.k * s.sigma;
 
-        const double new_up = std::max(0.0, up + z - params.k);
-        const double new_down = std::max(0.0, down - z - params.k);
-        // A run goes on while its sum stays above 0, also across the restart
-        // after an alert (the alerting side keeps its run length then).
-        run_up = new_up > 0.0 ? (up > 0.0 || run_up > 0 ? run_up + 1 : 1) : 0;
-        run_down = new_down > 0.0 ? (down > 0.0 || run_down > 0 ? run_down + 1 : 1) : 0;
+        // A held side gathers no evidence. Its hold ends early once the new
+        // level is absorbed: a shadow sum of the side, capped at h, drains
+        // to 0 (the residuals are back around their centre).
+        const bool was_held_up = held_up > 0, was_held_down = held_down > 0;
+        if (was_held_up) {
+            shadow_up = std::min(h, std::max(0.0, shadow_up + z - params.k));
+            held_up = shadow_up > 0.0 ? held_up - 1 : 0;
+        }
+        if (was_held_down) {
+            shadow_down = std::min(h, std::max(0.0, shadow_down - z - params.k));
+            held_down = shadow_down > 0.0 ? held_down - 1 : 0;
+        }
+        p.held = held_up > 0 ? 1 : held_down > 0 ? -1 : 0;
+        const double new_up = was_held_up ? 0.0 : std::max(0.0, up + z - params.k);
+        const double new_down = was_held_down ? 0.0 : std::max(0.0, down - z - params.k);
+        run_up = new_up > 0.0 ? run_up + 1 : 0;
+        run_down = new_down > 0.0 ? run_down + 1 : 0;
         up = new_up;
         down = new_down;
         int direction = 0;
@@ -120,18 +166,14 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
             p.run_length = run_down;
         }
         p.direction = direction;
-        // A flag when the leading sum reaches h; after it the sums restart,
-        // and the drift stays flagged while the restarted sum of its side
-        // stays above 0 (|score| = 1 + S/h then), so an ongoing drift is one
-        // run of flagged rows, not a flag every few rows.
-        const bool crossed = lead >= params.h;
-        const bool ongoing = episode != 0 && episode == direction;
-        p.score = direction * ((ongoing ? 1.0 : 0.0) + lead / params.h);
-        p.alert = crossed || ongoing;
-        episode = p.alert ? direction : 0;
-        if (crossed) {
+        p.score = direction * lead / h;
+        p.alert = lead >= h;
+        if (p.alert) {
+            // Both sums restart; the flagged side is held.
             up = down = 0.0;
-            (direction > 0 ? run_down : run_up) = 0;
+            run_up = run_down = 0;
+            (direction > 0 ? held_up : held_down) = hold;
+            (direction > 0 ? shadow_up : shadow_down) = h;
         }
     }
 }

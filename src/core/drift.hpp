@@ -20,12 +20,20 @@
 //               one outlier alone cannot raise a drift alert.
 //   S+_t = max(0, S+_{t-1} + z_t - k),  S-_t = max(0, S-_{t-1} - z_t - k)
 //   score_t     S+_t / h when S+_t >= S-_t, else -S-_t / h; the leading
-//               sum reaching h flags drift (|score| >= 1, sign = direction)
-//               and both sums restart from 0 at the next row. The drift
-//               stays flagged on the following rows while the restarted sum
-//               of its side stays above 0, with |score| = 1 + S/h then: an
-//               ongoing drift is one run of flagged rows (one alarm), not a
-//               flag every few rows; the flag ends when that sum is back at 0.
+//               sum reaching h flags drift on that row (|score| >= 1, sign =
+//               direction) and both sums restart from 0 at the next row.
+//   hold        After a flag the flagged side gathers no evidence for `hold`
+//               rows (its sum stays 0): by default the time the own baseline
+//               needs to absorb a new level (cycles * period rows, 4 weeks of
+//               daily data). A drift, or a level shift, is one flag, not a
+//               flag every few rows until the baseline has caught up. The
+//               other side is not held (a recovery can be flagged).
+//   h per day   With points_per_day > 1 (sub-daily data), h is raised to the
+//               h' whose in-control average run length (Siegmund's
+//               approximation for normal scores) is points_per_day times that
+//               of h, so that noise raises as few flags per day as h does on
+//               daily data (h 5, k 0.5: about one per 470 days of normal
+//               noise; hourly data: h' = 8.2).
 // Rows without a score (value not finite, no expected, scale not ready) leave
 // the sums unchanged and get score NaN.
 #pragma once
@@ -49,27 +57,40 @@ struct DriftParams {
     // Rows of residual history behind sigma, and the fewest residuals it needs.
     int scale_window = 56;
     int min_scale = 14;
+    // Rows after a flag during which its side gathers no evidence; -1 = the
+    // own baseline's cycles * period rows, 0 = none.
+    int hold = -1;
+    // Points per day of sub-daily data (h applies per day, above); 1 for
+    // daily and coarser data.
+    double points_per_day = 1.0;
 };
+
+// The number of rows of the own baseline (cycles * period) and the default hold.
+int drift_baseline_rows(int period);
+
+// h' for points_per_day (above); h itself when points_per_day <= 1.
+double drift_h_per_point(double h, double k, double points_per_day);
 
 // Throws InvalidParameter unless 1 <= period <= 10000, 0 <= k <= 100,
 // 0 < h <= 1e6, 0 < clip <= 1e6, 2 <= min_scale <= scale_window <= 100000
-// (all finite).
+// (all finite), -1 <= hold <= 10^7, 1 <= points_per_day <= 86400.
 void validate(const DriftParams &params);
 
 struct DriftPoint {
     double score;     // signed, see above; NaN = no score
     int direction;    // +1 up, -1 down, 0 none (no score or both sums 0)
     int run_length;   // scored rows since the leading sum last left 0 (this
-                      // row included), counted on across the restart after
-                      // an alert while that sum stays above 0: "drifting
-                      // down for 6 rows"; 0 when none
-    bool alert;       // flagged: |score| >= 1 (a new flag or a drift going on)
+                      // row included): "drifting down for 6 rows"; 0 when none
+    bool alert;       // flagged on this row: the leading sum reached h
     double expected;  // the expected value used (NaN when none)
     // The band of values that add no evidence of drift to either sum:
     // expected + centre -/+ k * sigma (NaN without a score). Defaulted, so
     // that initializers written before these members existed still compile.
     double lower = std::numeric_limits<double>::quiet_NaN();
     double upper = std::numeric_limits<double>::quiet_NaN();
+    // +1/-1: a drift flagged earlier in that direction is still going on (its
+    // side is held, above); 0 none.
+    int held = 0;
 };
 
 // expected may be nullptr (own baseline for every row). O(n * (scale_window +

@@ -67,8 +67,10 @@ int integer(const RawOption &o, const std::string &key) {
     return static_cast<int>(x);
 }
 
+}  // namespace
+
 // "1 day", "15 minutes", "2 hours", "1 week" or a number of seconds.
-double step_seconds(const RawOption &o) {
+double step_option_seconds(const RawOption &o) {
     if (o.kind == OptionKind::number) return o.number;
     if (o.kind != OptionKind::string) bad("step", "must be a number of seconds or a text such as \"1 hour\"");
     const std::string text = o.text;
@@ -85,8 +87,6 @@ double step_seconds(const RawOption &o) {
     if (seconds < 0) bad("step", "has an unknown unit \"" + std::string(unit) + "\" (second, minute, hour, day, week)");
     return count * seconds;
 }
-
-}  // namespace
 
 void build_ensemble_options(const RawEnsembleOptions &raw, anomaly::EnsembleOptions &out) {
     // The forecast's own keys go through its builder, in one list.
@@ -116,7 +116,7 @@ void build_ensemble_options(const RawEnsembleOptions &raw, anomaly::EnsembleOpti
         else if (key == "forecast_threshold") out.forecast_threshold = number(o, key);
         else if (key == "stl_threshold") out.stl_threshold = number(o, key);
         else if (key == "iforest_threshold") out.iforest_threshold = number(o, key);
-        else if (key == "step") out.step = step_seconds(o);
+        else if (key == "step") out.step = step_option_seconds(o);
         else if (key == "drift_decides") {
             if (o.kind != OptionKind::boolean) bad(key, "must be true or false");
             out.drift_decides = o.boolean;

@@ -21,6 +21,10 @@ struct RawEnsembleOptions {
 
 RawEnsembleOptions read_ensemble_options(Jsonb *options, const char *function);
 
+// Phase 2 only: may throw. The option "step": a number of seconds or a text
+// such as "1 day", "15 minutes", "2 hours", "1 week".
+double step_option_seconds(const RawOption &o);
+
 // Phase 2 only: may throw.
 void build_ensemble_options(const RawEnsembleOptions &raw, anomaly::EnsembleOptions &out);
 

@@ -64,43 +64,84 @@ TEST(DriftScore, HandComputedCusum) {
     EXPECT_TRUE(std::isnan(out[3].lower));
 }
 
-// After a flag the sums restart; the flag and the run length go on while the
-// restarted sum of the same side stays above 0, and end when it returns to 0.
-TEST(DriftScore, AFlaggedDriftStaysFlaggedWhileItGoesOn) {
-    // clip 1, k 0.5, h 1: every row adds at most 0.5 to a sum. Rows 0-19
-    // alternate 1, -1 (|z| >= 1.349, clipped to 1): the sums never pass 0.5.
-    // Rows 20-24 are -10 (z clipped to -1), rows 25-26 are +10.
+// The rows of the hand-computed drift tests below: rows 0-19 alternate 1, -1
+// (|z| >= 1.349, clipped to 1 by clip 1): the sums never pass 0.5; then
+// `tail`. Expected value 0; k 0.5, h 1, scale_window 20, hold 3.
+std::vector<DriftPoint> flagged_at_row_20(const std::vector<double> &tail) {
     std::vector<double> v;
     for (int i = 0; i < 20; ++i) v.push_back(i % 2 == 0 ? 1 : -1);
-    for (int i = 0; i < 5; ++i) v.push_back(-10);
-    for (int i = 0; i < 2; ++i) v.push_back(10);
+    v.insert(v.end(), tail.begin(), tail.end());
     const std::vector<double> e(v.size(), 0.0);
     DriftParams p;
     p.k = 0.5;
     p.h = 1;
     p.clip = 1;
     p.scale_window = 20;
-    const auto out = run(v, &e, p);
+    p.hold = 3;
+    return run(v, &e, p);
+}
+
+// After a flag the sums restart and the flagged side is held: it gathers no
+// evidence for `hold` rows while the residuals stay on its side, so a drift
+// that goes on is one flag; the other side is free.
+TEST(DriftScore, AFlagHoldsItsSide) {
+    // Rows 20-24 are -10 (z clipped to -1), rows 25-26 are +10 (z = +1).
+    const auto out = flagged_at_row_20({-10, -10, -10, -10, -10, 10, 10});
     EXPECT_EQ(out[19].direction, -1);  // row 19 (-1): S- = 0.5, run 1
     EXPECT_EQ(out[19].run_length, 1);
-    // Row 20: S- = 1 = h -> flagged (score -1), run 2; the sums restart, the
-    // run and the flag go on while S- stays above 0: 21: S- = 0.5, score
-    // -(1 + 0.5); 22: S- = 1 = h again, score -2, restart; 23: -1.5; 24: -2.
-    const double scores[] = {-1.0, -1.5, -2.0, -1.5, -2.0};
-    for (int i = 0; i < 5; ++i) {
-        EXPECT_TRUE(out[20 + i].alert) << 20 + i;
-        EXPECT_EQ(out[20 + i].direction, -1) << 20 + i;
-        EXPECT_EQ(out[20 + i].run_length, 2 + i) << 20 + i;
-        EXPECT_DOUBLE_EQ(out[20 + i].score, scores[i]) << 20 + i;
+    // Row 20: S- = 1 = h -> flagged (score -1, run 2); both sums restart and
+    // the down side is held for 3 rows; its shadow sum (capped at h) stays
+    // at 1 on rows of z = -1, so the hold runs its full length: rows 21, 22
+    // and 23 gather nothing (score 0, held -1 while rows of hold are left).
+    EXPECT_TRUE(out[20].alert);
+    EXPECT_DOUBLE_EQ(out[20].score, -1.0);
+    EXPECT_EQ(out[20].run_length, 2);
+    for (int i = 21; i <= 23; ++i) {
+        EXPECT_FALSE(out[i].alert) << i;
+        EXPECT_DOUBLE_EQ(out[i].score, 0.0) << i;
+        EXPECT_EQ(out[i].direction, 0) << i;
+        EXPECT_EQ(out[i].held, i < 23 ? -1 : 0) << i;
     }
-    // Row 25 (+10): S- back to 0 ends that run and the flag; S+ starts its
-    // own (0.5, not flagged), reaching h on row 26: a new flag, score 1.
+    // Row 24: the hold is over, S- = 0.5 (run 1); row 25 (+10): S- back to
+    // 0, S+ = 0.5; row 26: S+ = 1 = h, a new flag upwards.
+    EXPECT_DOUBLE_EQ(out[24].score, -0.5);
+    EXPECT_EQ(out[24].run_length, 1);
+    EXPECT_FALSE(out[24].alert);
     EXPECT_EQ(out[25].direction, 1);
-    EXPECT_EQ(out[25].run_length, 1);
-    EXPECT_FALSE(out[25].alert);
-    EXPECT_EQ(out[26].run_length, 2);
+    EXPECT_DOUBLE_EQ(out[25].score, 0.5);
     EXPECT_TRUE(out[26].alert);
     EXPECT_DOUBLE_EQ(out[26].score, 1.0);
+    EXPECT_EQ(out[26].run_length, 2);
+}
+
+// A hold ends early once the residuals are back around their centre: the
+// shadow sum drains to 0 (a new level absorbed, or a flag on noise).
+TEST(DriftScore, AHoldEndsWhenTheResidualsComeBack) {
+    // Row 20 (-10) flags; row 21 is +1: z = (1 - (-1)) / 1.4826 = 1.349,
+    // clipped to 1 (centre -1, MAD 1 of rows 1-20), so the shadow sum is
+    // min(1, max(0, 1 - 1 - 0.5)) = 0: the hold ends on row 21 (held 0) and
+    // S+ = 0.5 already; row 22 (-1) adds to S- again.
+    const auto out = flagged_at_row_20({-10, 1, -1});
+    EXPECT_TRUE(out[20].alert);
+    EXPECT_EQ(out[21].held, 0);
+    EXPECT_DOUBLE_EQ(out[21].score, 0.5);
+    EXPECT_EQ(out[22].direction, -1);
+    EXPECT_GT(out[22].run_length, 0);
+}
+
+// h per day: hourly data gets the h whose in-control run length is 24 times
+// longer (Siegmund: ARL(h) = (e^{2kb} - 2kb - 1) / (2k^2), b = h + 1.166).
+TEST(DriftScore, HPerDayKeepsTheRunLengthInDays) {
+    auto arl = [](double h, double k) {
+        const double b = h + 1.166;
+        return (std::exp(2 * k * b) - 2 * k * b - 1) / (2 * k * k);
+    };
+    EXPECT_EQ(drift_h_per_point(5.0, 0.5, 1.0), 5.0);
+    const double h24 = drift_h_per_point(5.0, 0.5, 24.0);
+    EXPECT_NEAR(arl(h24, 0.5) / arl(5.0, 0.5), 24.0, 1e-6);
+    EXPECT_NEAR(h24, 8.16, 0.01);  // the 8.2 of the documentation
+    // k = 0: ARL ~ b^2, so b grows by sqrt(24).
+    EXPECT_NEAR(drift_h_per_point(5.0, 0.0, 24.0) + 1.166, (5.0 + 1.166) * std::sqrt(24.0), 1e-6);
 }
 
 // Own baseline, period 1: cycles = 28, so with 2..28 earlier values the
@@ -304,7 +345,9 @@ TEST(DriftScore, DetectionByNoiseLevel) {
                     " false alarms %.3f per 30 days\n",
                     100 * cv, o.detected, o.total, o.median_delay(), o.false_alarms_per_30_days());
         if (cv <= 0.03) {
-            EXPECT_GE(o.rate(), 0.95) << cv;
+            // 0.95 until a flag held its side (0.4.0); at 1 % noise 94 of
+            // the 100 ramps are found within 7 days since.
+            EXPECT_GE(o.rate(), 0.93) << cv;
         }
         EXPECT_LE(o.false_alarms_per_30_days(), 1.0) << cv;
     }

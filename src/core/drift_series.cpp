@@ -1,0 +1,73 @@
+#include "core/drift_series.hpp"
+
+#include "core/errors.hpp"
+#include "core/gap_fill.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace anomaly {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kDay = 86400.0;
+
+bool sub_daily(double step) { return step > 0.0 && step < 0.75 * kDay; }
+
+bool in_event(const std::vector<EventRange> &events, double t) {
+    for (const EventRange &e : events)
+        if (e.start <= t && t < e.end) return true;
+    return false;
+}
+
+}  // namespace
+
+int drift_default_period(double step) {
+    if (!(step > 0.0) || !std::isfinite(step)) return 1;
+    if (sub_daily(step)) {
+        const double week = std::round(7.0 * kDay / step), day = std::round(kDay / step);
+        if (week <= 10000.0) return static_cast<int>(week);
+        return day <= 10000.0 ? static_cast<int>(day) : 1;
+    }
+    return step <= 1.25 * kDay ? 7 : 1;
+}
+
+void drift_score_series(const double *ts, const double *values, std::size_t n, const DriftSeriesOptions &options,
+                        DriftPoint *out, StopToken &stop) {
+    validate(options.params);
+    if (!std::isnan(options.step) && !(options.step > 0.0 && std::isfinite(options.step)))
+        throw InvalidParameter("option step must be a positive number of seconds");
+    for (std::size_t i = 0; i < n; ++i) out[i] = DriftPoint{kNaN, 0, 0, false, kNaN, kNaN, kNaN};
+
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < n; ++i)
+        if (!std::isnan(ts[i])) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [ts](std::size_t a, std::size_t b) { return ts[a] < ts[b]; });
+    const std::size_t m = order.size();
+    if (m == 0) return;
+    std::vector<double> st(m), sv(m);
+    for (std::size_t k = 0; k < m; ++k) {
+        st[k] = ts[order[k]];
+        const double v = values[order[k]];
+        sv[k] = std::isfinite(v) && !in_event(options.events, st[k]) ? v : kNaN;
+        if (k > 0 && st[k] == st[k - 1])
+            throw DataError("two rows have the timestamp " + format_utc_timestamp(st[k]) +
+                            " (aggregate them to one value per time first)");
+    }
+    const double step = std::isnan(options.step) ? typical_step(st.data(), std::min(m, kDriftStepRows)) : options.step;
+    DriftParams params = options.params;
+    if (!options.period_given) params.period = drift_default_period(step);
+    if (sub_daily(step)) params.points_per_day = std::min(86400.0, kDay / step);
+    validate(params);
+
+    SlotSeries grid = build_slot_series(st.data(), sv.data(), m, step, stop);
+    // Only real values carry evidence or enter a baseline: no filled slots.
+    for (std::size_t j = 0; j < grid.values.size(); ++j)
+        if (grid.kinds[j] != SlotKind::real) grid.values[j] = kNaN;
+    std::vector<DriftPoint> slots(grid.values.size());
+    drift_score(grid.values.data(), nullptr, grid.values.size(), params, slots.data(), stop);
+    for (std::size_t k = 0; k < m; ++k) out[order[k]] = slots[grid.row_slot[k]];
+}
+
+}  // namespace anomaly
