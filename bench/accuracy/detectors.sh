@@ -13,8 +13,9 @@
 #   iforest            window form iforest_score(kpi_features) with its defaults (trailing 256 rows,
 #                      refit every 32), alert when >= 0.65 (the paper's s: ~0.5 normal, -> 1
 #                      anomalous; its docs suggest 0.65-0.7)
-#   drift              drift_score(value, NULL, period) with its own baseline and defaults (k 0.5,
-#                      h 5), period from acc.params; |score| >= 1 is its documented alert
+#   drift              drift_score(ts, value, options) with its own baseline and defaults (k 0.5,
+#                      h 5 per day, period from the step), the metric's known events;
+#                      |score| >= 1 is its documented alert
 #   ensemble_anomaly   is_anomaly, default options plus the metric's known events
 # shellcheck shell=bash
 acc_w='WINDOW w AS (PARTITION BY s.metric ORDER BY s.ts)'
@@ -43,9 +44,11 @@ det_sql[iforest]="SELECT metric, ts FROM (
   FROM (SELECT s.metric, s.ts, anomaly.kpi_features(s.ts, s.value) OVER w AS x $acc_from $acc_w) f) q
 WHERE a >= 0.65"
 
-det_needs[drift]='anomaly.drift_score(float8,float8,int4,float8,float8)'
+det_needs[drift]='anomaly.drift_score(timestamptz,float8,jsonb)'
 det_sql[drift]="SELECT metric, ts FROM (
-  SELECT s.metric, s.ts, anomaly.drift_score(s.value, NULL, p.period) OVER w AS d $acc_from $acc_w) q
+  SELECT s.metric, s.ts,
+         anomaly.drift_score(s.ts, s.value, CASE WHEN p.events <> '[]' THEN jsonb_build_object('events', p.events) ELSE '{}' END) OVER w AS d
+  $acc_from $acc_w) q
 WHERE abs(d) >= 1"
 
 det_needs[ensemble_anomaly]='anomaly.ensemble_anomaly(timestamptz,float8,jsonb)'

@@ -28,14 +28,18 @@
 //     - iforest: an isolation forest (trailing 256 rows, refit every 32) on
 //       kpi_features (value, std_7, wow_change, zscore_7, zscore_30,
 //       day_of_week); fired when raw ≥ iforest_threshold.
-//     - drift: drift_score (two-sided CUSUM, own seasonal baseline) on the
-//       grid; fired when it alerts (|raw| ≥ 1).
+//     - drift: drift_score (two-sided CUSUM, own seasonal baseline, h per
+//       day on sub-daily data) on the grid; fired on the row it flags a
+//       drift (|raw| ≥ 1); the drift is going on while its side is held.
 //  3. Calibration (score_calibration.hpp): each raw score → a tail
 //     probability p; calibrated = 1 − p. robust_z and stl: the two-sided
 //     normal tail of the score; forecast: of score × Φ⁻¹((1 + interval_width)/2)
 //     (the score is in interval half-widths); iforest: the upper normal tail
 //     of the score standardised by the median and MAD of its own last 256
 //     scores; drift: the CUSUM tail 2·e^(−2k·|S|) (ensemble_layers.hpp).
+//     On sub-daily data, forecast and stl take the larger of that and their
+//     own trailing tail (ensemble_layers.hpp trailing_tail_p, last 720
+//     scores), as robust_z always does.
 //  4. Combination: "weighted" — the weighted mean of the surprises −log10 p
 //     over the available layers gives the score 1 − 10^(−mean) and the
 //     row is an anomaly when score ≥ threshold; "k_of_n" — an anomaly when
@@ -82,8 +86,9 @@ struct EnsembleOptions {
     double forecast_threshold = 2.0;
     double stl_threshold = 3.5;
     double iforest_threshold = 0.65;
-    // A drift alert with the forecast outside its interval in the same
-    // direction decides alone (like robust_z beyond z_threshold).
+    // A drift flagged or going on, with the forecast 2 half-widths outside
+    // its interval in the same direction, decides alone (like robust_z
+    // beyond z_threshold).
     bool drift_decides = true;
     // After this many flagged points in a row in one direction the
     // deviation is a new level: later points of the run are not flagged

@@ -156,9 +156,10 @@ std::vector<double> trailing_tail_p(const std::vector<double> &scores, std::size
     return p;
 }
 
-std::vector<DriftPoint> drift_layer(const SlotSeries &grid, int period, StopToken &stop) {
+std::vector<DriftPoint> drift_layer(const SlotSeries &grid, int period, double points_per_day, StopToken &stop) {
     DriftParams params;
     params.period = std::max(1, period);
+    params.points_per_day = std::max(1.0, points_per_day);
     std::vector<DriftPoint> out(grid.values.size());
     drift_score(grid.values.data(), nullptr, grid.values.size(), params, out.data(), stop);
     return out;

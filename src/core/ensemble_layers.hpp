@@ -67,7 +67,7 @@ std::vector<double> trailing_tail_p(const std::vector<double> &scores, std::size
 
 // Per slot: drift_score over the grid with its own seasonal baseline
 // (period: the STL period, 1 when there is none).
-std::vector<DriftPoint> drift_layer(const SlotSeries &grid, int period, StopToken &stop);
+std::vector<DriftPoint> drift_layer(const SlotSeries &grid, int period, double points_per_day, StopToken &stop);
 
 // The tail probability of a drift score (CUSUM sum S = |score|·h with
 // allowance k = 0.5): for a random walk of N(0, 1) steps with drift −k the

@@ -184,7 +184,7 @@ TEST(Ensemble, SubDailyThresholdsArePerDay) {
                3.0 * std::sin(1.7 * static_cast<double>(i) * static_cast<double>(i));
     }
     // Spikes of growing size: some below, some beyond the per-day bar.
-    for (int k = 0; k < 16; ++k) v[24 * 30 + 37 * static_cast<std::size_t>(k)] += 3.0 + 0.5 * k;
+    for (int k = 0; k < 16; ++k) v[24 * 30 + 37 * static_cast<std::size_t>(k)] += 3.0 + 1.0 * k;
     v[n - 5] += 30.0;  // and one far beyond it
     EnsembleOptions o;
     const auto r = run(t, v, o);
