@@ -13,10 +13,10 @@
 --   row 17 = -3: history median 1, MAD 2: z = -4*0.6745/2 = -1.349,
 --                S- = 1.29867 + 0.849 = 2.14767 >= h: flagged (score
 --                -1.07383, |score| >= 1), then both sums restart.
---   row 18 = -3: history (18 residuals) median 0, MAD 1: z = -2.0235,
---                S- = 0 + 2.0235 - 0.5 = 1.5235 > 0 after the restart, so
---                the drift goes on: flagged, score -(1 + 1.5235/2) =
---                -1.76175, run_length 3.
+--   row 18 = -3: the down side is held after its flag (it gathers no
+--                evidence while the residuals stay low: a drift is one
+--                flag), S+ = max(0, 0 - 2.0235 - 0.5) = 0: score 0, not
+--                flagged, no direction.
 SELECT i, v, round(s::numeric, 5) AS score, (d).is_drift, (d).direction, (d).run_length, (d).expected
 FROM (SELECT i, v, anomaly.drift_score(v, 0, h => 2) OVER w AS s,
              anomaly.drift_score_detail(v, 0, h => 2) OVER w AS d
@@ -58,9 +58,9 @@ FROM (SELECT metric, day, s, lag(s) OVER (PARTITION BY metric ORDER BY day) AS s
 GROUP BY metric ORDER BY metric;
 
 -- The story around the start, with the detail form: the score grows each
--- day until the flag; the drift then stays flagged while it goes on (|score|
--- = 1 + the evidence since the flag), and the run length counts the days
--- drifting down.
+-- day until the flag, and the run length counts the days drifting down;
+-- after the flag the down side is held while the drift goes on (score 0):
+-- one flag per drift.
 SELECT day, round(value) AS value, round((d).expected) AS expected, round((d).score::numeric, 2) AS score,
        (d).is_drift, (d).direction, (d).run_length
 FROM (SELECT day, value, anomaly.drift_score_detail(value) OVER (ORDER BY day) AS d
@@ -98,7 +98,7 @@ SELECT anomaly.drift_score(1) OVER () AS one_row;
 
 -- A constant series: sigma falls back to a tiny floor, so the first real
 -- change counts as 3 sigma a day: a 1 % step is flagged on its second day,
--- and stays flagged while it lasts.
+-- once (then its side is held while the step lasts).
 SELECT i, anomaly.drift_score(v, period => 1) OVER (ORDER BY i) AS score
 FROM (SELECT i, CASE WHEN i < 40 THEN 100 ELSE 99 END::float8 AS v FROM generate_series(0, 42) i) t
 ORDER BY i OFFSET 38;
@@ -122,4 +122,33 @@ FROM unnest(ARRAY[
     'SELECT anomaly.drift_score(1, period => NULL) OVER ()',
     'SELECT anomaly.drift_score_detail(1, k => NULL) OVER ()']) q;
 
+-- The series form (0.4.0): drift_score(ts, value, options) places the rows in
+-- time and leaves known events out. A 10-day campaign (+60 %) on orders in
+-- March: without the event the campaign and the weeks after it read as
+-- drifts; with it, nothing is flagged there, and the rows of the campaign
+-- get no score. On daily data without events, the series form is the row
+-- form with period 7 (the rows are consecutive days).
+CREATE TEMP VIEW drift_campaign AS
+SELECT day::timestamptz AS ts,
+       CASE WHEN day >= '2026-03-10' AND day < '2026-03-20' THEN 1.6 * value ELSE value END AS value
+FROM drift_daily WHERE metric = 'orders';
+SELECT count(*) FILTER (WHERE abs(plain) >= 1 AND ts BETWEEN '2026-03-10' AND '2026-04-20') AS flags_without_event,
+       count(*) FILTER (WHERE abs(known) >= 1 AND ts BETWEEN '2026-03-10' AND '2026-04-20') AS flags_with_event,
+       count(*) FILTER (WHERE known IS NULL AND ts >= '2026-03-10' AND ts < '2026-03-20') AS unscored_event_days,
+       count(*) FILTER (WHERE plain IS DISTINCT FROM rows) AS series_form_differs_from_row_form
+FROM (SELECT ts, anomaly.drift_score(ts, value) OVER w AS plain,
+             anomaly.drift_score(ts, value, '{"events": [{"name": "campaign", "start": "2026-03-10", "end": "2026-03-20"}]}') OVER w AS known,
+             anomaly.drift_score(value) OVER w AS rows
+      FROM drift_campaign WINDOW w AS (ORDER BY ts)) s;
+
+-- Its options and data errors.
+SELECT q AS query, pg_temp.sqlstate_of(q) AS sqlstate
+FROM unnest(ARRAY[
+    'SELECT anomaly.drift_score(now(), 1, ''{"frequency": 7}'') OVER ()',
+    'SELECT anomaly.drift_score(now(), 1, ''{"period": 0}'') OVER ()',
+    'SELECT anomaly.drift_score(now(), 1, ''{"step": "1 fortnight"}'') OVER ()',
+    'SELECT anomaly.drift_score(now(), 1, NULL) OVER ()',
+    'SELECT anomaly.drift_score(t, 1) OVER () FROM (VALUES (timestamptz ''2026-05-01''), (''2026-05-01'')) v(t)']) q;
+
+DROP VIEW drift_campaign;
 DROP TABLE drift_daily;
