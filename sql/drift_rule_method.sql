@@ -75,6 +75,21 @@ FROM anomaly.anomaly_log l
 WHERE l.metric_id = (SELECT id FROM anomaly.metrics WHERE name = 'drift_signups')
 ORDER BY l.first_ts;
 
+-- An hourly metric with a weekday profile and quiet weekends, 3 % noise,
+-- no drift (0.4.0). A period of 7 rows (7 hours, the only default before
+-- 0.4.0) reads every weekend as a drift; the default now follows the
+-- frequency (a week of hours, h per day), and finds nothing.
+WITH h AS (SELECT array_agg(t ORDER BY t) AS t,
+                  array_agg((1000 + 400 * sin(2 * pi() * extract(hour FROM t) / 24)) *
+                            CASE WHEN extract(isodow FROM t) >= 6 THEN 0.5 ELSE 1 END *
+                            (1 + 0.03 * sin(7919 * extract(epoch FROM t) / 3600)) ORDER BY t) AS v
+           FROM generate_series(timestamptz '2026-03-02 00:00+00', '2026-04-26 23:00+00', interval '1 hour') t)
+SELECT anomaly.drift_default_period('1 hour') AS default_period,
+       (SELECT count(*) FILTER (WHERE r.is_anomaly) FROM anomaly.rule_drift(h.t, h.v, '{"frequency": "1 hour", "period": 7}') r) AS flags_period_7,
+       (SELECT count(*) FILTER (WHERE r.is_anomaly) FROM anomaly.rule_drift(h.t, h.v, '{"frequency": "1 hour"}') r) AS flags_default,
+       (SELECT count(*) FILTER (WHERE r.score IS NOT NULL) FROM anomaly.rule_drift(h.t, h.v, '{"frequency": "1 hour"}') r) AS scored
+FROM h;
+
 DELETE FROM anomaly.metrics WHERE name = 'drift_signups';
 DROP SCHEMA drift_shop CASCADE;
 RESET TIME ZONE;
