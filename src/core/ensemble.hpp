@@ -81,7 +81,7 @@ struct EnsembleOptions {
     Combine combine = Combine::weighted;
     int k = 2;
     // Score (1 − combined p) at or above which the weighted mode flags.
-    double threshold = 0.9999;
+    double threshold = 0.999;
     double z_threshold = 4.0;
     double forecast_threshold = 2.0;
     double stl_threshold = 3.5;
