@@ -108,7 +108,7 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
     work.reserve(std::max(window, cycles));
 
     const double h = drift_h_per_point(params.h, params.k, params.points_per_day);
-    const long hold = params.hold < 0 ? static_cast<long>(cycles * period) : params.hold;
+    const long hold = params.hold < 0 ? drift_baseline_rows(params.period) : params.hold;
     double up = 0.0, down = 0.0;  // S+ and S-
     int run_up = 0, run_down = 0;
     long held_up = 0, held_down = 0;  // rows of hold left per side
