@@ -15,12 +15,6 @@ constexpr double kDay = 86400.0;
 
 bool sub_daily(double step) { return step > 0.0 && step < 0.75 * kDay; }
 
-bool in_event(const std::vector<EventRange> &events, double t) {
-    for (const EventRange &e : events)
-        if (e.start <= t && t < e.end) return true;
-    return false;
-}
-
 }  // namespace
 
 int drift_default_period(double step) {
@@ -40,20 +34,14 @@ void drift_score_series(const double *ts, const double *values, std::size_t n, c
         throw InvalidParameter("option step must be a positive number of seconds");
     for (std::size_t i = 0; i < n; ++i) out[i] = DriftPoint{kNaN, 0, 0, false, kNaN, kNaN, kNaN};
 
-    std::vector<std::size_t> order;
-    for (std::size_t i = 0; i < n; ++i)
-        if (!std::isnan(ts[i])) order.push_back(i);
-    std::stable_sort(order.begin(), order.end(), [ts](std::size_t a, std::size_t b) { return ts[a] < ts[b]; });
+    const std::vector<std::size_t> order = rows_in_time_order(ts, n);
     const std::size_t m = order.size();
     if (m == 0) return;
     std::vector<double> st(m), sv(m);
     for (std::size_t k = 0; k < m; ++k) {
         st[k] = ts[order[k]];
         const double v = values[order[k]];
-        sv[k] = std::isfinite(v) && !in_event(options.events, st[k]) ? v : kNaN;
-        if (k > 0 && st[k] == st[k - 1])
-            throw DataError("two rows have the timestamp " + format_utc_timestamp(st[k]) +
-                            " (aggregate them to one value per time first)");
+        sv[k] = std::isfinite(v) && event_at(options.events, st[k]) < 0 ? v : kNaN;
     }
     const double step = std::isnan(options.step) ? typical_step(st.data(), std::min(m, kDriftStepRows)) : options.step;
     DriftParams params = options.params;

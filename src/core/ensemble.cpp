@@ -61,12 +61,6 @@ void score_layer(DetectorScore &d, double raw, double p, bool fired) {
     d.fired = fired;
 }
 
-int event_at(const ForecastOptions &f, double t) {
-    for (const EventRange &e : f.events)
-        if (e.start <= t && t < e.end) return e.name_index;
-    return -1;
-}
-
 Severity severity_of(double s) {
     if (s >= kCriticalSurprise) return Severity::critical;
     if (s >= kWarningSurprise) return Severity::warning;
@@ -257,18 +251,12 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
     std::vector<EnsembleResult> out(n);
 
     // Rows in time order; NULL times get no result.
-    std::vector<std::size_t> order;
-    for (std::size_t i = 0; i < n; ++i)
-        if (!std::isnan(ts[i])) order.push_back(i);
-    std::stable_sort(order.begin(), order.end(), [ts](std::size_t a, std::size_t b) { return ts[a] < ts[b]; });
+    const std::vector<std::size_t> order = rows_in_time_order(ts, n);
     const std::size_t m = order.size();
     std::vector<double> st(m), sv(m);
     for (std::size_t k = 0; k < m; ++k) {
         st[k] = ts[order[k]];
         sv[k] = std::isfinite(values[order[k]]) ? values[order[k]] : kNaN;
-        if (k > 0 && st[k] == st[k - 1])
-            throw DataError("two rows have the timestamp " + format_utc_timestamp(st[k]) +
-                            " (aggregate them to one value per time first)");
     }
     if (m == 0) return out;
 
@@ -276,7 +264,7 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
     // layers that know nothing of events see them as missing.
     std::vector<double> masked(sv);
     for (std::size_t k = 0; k < m; ++k)
-        if (event_at(options.forecast, st[k]) >= 0) masked[k] = kNaN;
+        if (event_at(options.forecast.events, st[k]) >= 0) masked[k] = kNaN;
     const Layers L = compute_layers(st, sv, masked, options, stop);
     const SlotSeries &grid = L.grid;
     const std::size_t slots = grid.values.size();
@@ -303,7 +291,7 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
         r.warming_up = points < options.min_points;
         const std::size_t from = j + 1 > window ? j + 1 - window : 0;
         r.data_quality = static_cast<double>(real_prefix[j + 1] - real_prefix[from]) / static_cast<double>(j + 1 - from);
-        r.event = event_at(options.forecast, st[k]);
+        r.event = event_at(options.forecast.events, st[k]);
 
         // Expected value and range: the forecast's once warmed up, else the robust median's.
         const RobustFit &vf = L.value_fit[k];

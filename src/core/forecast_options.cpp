@@ -145,6 +145,12 @@ void add_event(ForecastOptions &o, const std::string &name, const std::string &s
     o.events.push_back(EventRange{index, s, e});
 }
 
+int event_at(const std::vector<EventRange> &events, double t) {
+    for (const EventRange &e : events)
+        if (e.start <= t && t < e.end) return e.name_index;
+    return -1;
+}
+
 std::string format_utc_timestamp(double seconds) {
     if (!std::isfinite(seconds)) return seconds > 0 ? "infinity" : "-infinity";
     const double whole = std::floor(seconds);

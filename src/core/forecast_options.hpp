@@ -76,6 +76,9 @@ double parse_utc_offset(const std::string &text);
 // an end given as a date covers that whole day). Throws InvalidParameter.
 void add_event(ForecastOptions &options, const std::string &name, const std::string &start, const std::string &end);
 
+// The name_index of the first event whose [start, end) holds t; -1 when none.
+int event_at(const std::vector<EventRange> &events, double t);
+
 // "2024-01-31 12:00:00+00" for UTC seconds since 1970 (fractions kept when present).
 std::string format_utc_timestamp(double seconds);
 

@@ -1,5 +1,8 @@
 #include "core/gap_fill.hpp"
 
+#include "core/errors.hpp"
+#include "core/forecast_options.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -29,6 +32,18 @@ std::size_t missing_slots(double gap, double step) {
 }
 
 }  // namespace
+
+std::vector<std::size_t> rows_in_time_order(const double *ts, std::size_t n) {
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < n; ++i)
+        if (!std::isnan(ts[i])) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [ts](std::size_t a, std::size_t b) { return ts[a] < ts[b]; });
+    for (std::size_t k = 1; k < order.size(); ++k)
+        if (ts[order[k]] == ts[order[k - 1]])
+            throw DataError("two rows have the timestamp " + format_utc_timestamp(ts[order[k]]) +
+                            " (aggregate them to one value per time first)");
+    return order;
+}
 
 double typical_step(const double *ts, std::size_t n) {
     if (n < 2) return kNaN;

@@ -47,7 +47,11 @@ struct SlotSeries {
     std::vector<std::size_t> row_slot;  // per sorted row: its slot
 };
 
-// ts: ascending, finite and distinct (the caller sorts and checks); values:
+// The rows of ts[0..n) that have a time (not NaN), in time order (stable).
+// Two rows with the same time are a DataError naming it.
+std::vector<std::size_t> rows_in_time_order(const double *ts, std::size_t n);
+
+// ts: ascending, finite and distinct (rows_in_time_order); values:
 // NaN/±Inf for missing. step ≤ 0 or NaN: inferred as above.
 SlotSeries build_slot_series(const double *ts, const double *values, std::size_t n, double step, StopToken &stop);
 
