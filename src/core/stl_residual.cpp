@@ -10,6 +10,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace anomaly {
 
@@ -30,6 +31,33 @@ double noise_floor(const double *window, std::size_t h) {
     double m = 0.0;
     for (std::size_t i = 0; i < h; ++i) m = std::max(m, std::fabs(window[i]));
     return 1e-10 * m;
+}
+
+// stl_last_residual_weights of the last kWeightMemoSize (period, history)
+// pairs used in this process: the weights depend on nothing else, and callers
+// that pass none (ensemble_anomaly's STL layer, once per window partition)
+// would otherwise spend `history` STL fits on them every time.
+constexpr std::size_t kWeightMemoSize = 8;
+
+struct MemoEntry {
+    int period, history;
+    std::vector<double> weights;
+};
+
+std::vector<double> memoised_weights(int period, int history, StopToken &stop) {
+    static std::vector<MemoEntry> memo;
+    static std::size_t next = 0;  // the entry replaced next once the memo is full
+    for (const MemoEntry &e : memo)
+        if (e.period == period && e.history == history) return e.weights;
+    std::vector<double> b = stl_last_residual_weights(period, history, stop);
+    MemoEntry entry{period, history, b};
+    if (memo.size() < kWeightMemoSize) {
+        memo.push_back(std::move(entry));
+    } else {
+        memo[next] = std::move(entry);
+        next = (next + 1) % kWeightMemoSize;
+    }
+    return b;
 }
 
 }  // namespace
@@ -70,7 +98,7 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
     std::fill(scores, scores + n, kNaN);
     std::vector<double> own;
     if (weights == nullptr) {
-        own = stl_last_residual_weights(p.period, *p.history, stop);
+        own = memoised_weights(p.period, *p.history, stop);
         weights = &own;
     }
     if (weights->size() != h) throw std::invalid_argument("stl_residual_rolling: weights of the wrong length");
