@@ -1,0 +1,129 @@
+// The shortcuts that make a daily check with the rule ensemble_anomaly cheap
+// must not change a single bit of what it returns: each is compared here with
+// the straightforward computation on seeded series like the benchmark's
+// metrics (weekly pattern, trend, log-normal noise, spikes, outages, gaps,
+// a known event).
+#include "core/ensemble.hpp"
+#include "core/stl_residual.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace anomaly {
+namespace {
+
+constexpr double kDay = 86400.0;
+constexpr double kStart = 1672531200.0;  // 2023-01-01 00:00 UTC, a Sunday
+
+struct Series {
+    std::vector<double> ts, values;
+};
+
+// Like bench/lib/metric_table.sql: a level over four orders of magnitude,
+// a weekend factor, a trend, log-normal noise, 0.3 % spikes and outages,
+// values in cents; plus 2 % missing values.
+Series metric_series(std::size_t n, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::normal_distribution<double> g(0.0, 1.0);
+    const double level = std::exp(1.0 + 8.0 * u(rng)), noise = 0.02 + 0.2 * u(rng);
+    const double weekend = 0.5 + 0.6 * u(rng), trend = 0.001 * (u(rng) - 0.3);
+    Series s;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(i);
+        const bool is_weekend = i % 7 == 0 || i % 7 == 6;
+        const double r = u(rng);
+        double x = level * (1.0 + trend * d) * (is_weekend ? weekend : 1.0) * std::exp(noise * g(rng)) *
+                   (r < 0.003 ? 3.0 : r > 0.997 ? 0.2 : 1.0);
+        x = std::round(x * 100.0) / 100.0;
+        s.ts.push_back(kStart + kDay * d);
+        s.values.push_back(u(rng) < 0.02 ? std::nan("") : x);
+    }
+    return s;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+void expect_same_numbers(const EnsembleResult &a, const EnsembleResult &b, std::size_t row) {
+    EXPECT_EQ(a.has_row, b.has_row) << row;
+    EXPECT_EQ(a.has_value, b.has_value) << row;
+    EXPECT_EQ(a.is_anomaly, b.is_anomaly) << row;
+    EXPECT_TRUE(same_bits(a.score, b.score)) << row;
+    EXPECT_TRUE(same_bits(a.expected, b.expected)) << row;
+    EXPECT_TRUE(same_bits(a.lower, b.lower)) << row;
+    EXPECT_TRUE(same_bits(a.upper, b.upper)) << row;
+    EXPECT_TRUE(same_bits(a.deviation_pct, b.deviation_pct)) << row;
+    EXPECT_TRUE(same_bits(a.data_quality, b.data_quality)) << row;
+    EXPECT_EQ(a.severity, b.severity) << row;
+    EXPECT_EQ(a.direction, b.direction) << row;
+    EXPECT_EQ(a.warming_up, b.warming_up) << row;
+    EXPECT_EQ(a.event, b.event) << row;
+    EXPECT_EQ(a.new_level_run, b.new_level_run) << row;
+    for (int d = 0; d < kDetectorCount; ++d) {
+        EXPECT_EQ(a.detectors[d].available, b.detectors[d].available) << row << " " << kDetectorNames[d];
+        EXPECT_EQ(a.detectors[d].fired, b.detectors[d].fired) << row << " " << kDetectorNames[d];
+        EXPECT_TRUE(same_bits(a.detectors[d].raw, b.detectors[d].raw)) << row << " " << kDetectorNames[d];
+        EXPECT_TRUE(same_bits(a.detectors[d].calibrated, b.detectors[d].calibrated)) << row << " " << kDetectorNames[d];
+    }
+}
+
+// explain = false (the rule's window function) leaves out the explanation
+// texts and nothing else: a block of the rule (365 + 28 daily rows) with the
+// rule's default options, and one with the isolation forest and an event.
+TEST(RunChecksCost, EnsembleWithoutExplanationIsTheSameComputation) {
+    int anomalies = 0;
+    for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+        const Series s = metric_series(393, seed);
+        EnsembleOptions full;
+        full.threshold = 0.9999;
+        full.weights[kIforest] = seed % 10 == 0 ? 0.05 : 0.0;
+        if (seed % 3 == 0) add_event(full.forecast, "promo", "2023-11-24", "2023-11-26");
+        EnsembleOptions lean = full;
+        lean.explain = false;
+        StopToken stop;
+        const std::vector<EnsembleResult> a = ensemble_anomaly(s.ts.data(), s.values.data(), s.ts.size(), full, stop);
+        const std::vector<EnsembleResult> b = ensemble_anomaly(s.ts.data(), s.values.data(), s.ts.size(), lean, stop);
+        ASSERT_EQ(a.size(), b.size());
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            expect_same_numbers(a[i], b[i], i);
+            EXPECT_TRUE(b[i].explanation.empty());
+            EXPECT_EQ(a[i].has_row, !a[i].explanation.empty()) << i;
+            anomalies += a[i].is_anomaly;
+        }
+    }
+    EXPECT_GT(anomalies, 0);  // the comparison covers flagged rows too
+}
+
+// stl_residual_rolling without weights memoises them per (period, history):
+// the same residuals and scores as with the weights computed for the call,
+// also after more pairs than the memo holds have pushed the first one out.
+TEST(RunChecksCost, MemoisedStlWeightsGiveTheSameScores) {
+    const Series s = metric_series(300, 7);
+    for (int round = 0; round < 2; ++round) {
+        for (int period = 2; period <= 12; ++period) {  // 11 pairs: more than the memo keeps
+            StlResidualParams p;
+            p.period = period;
+            const StlResidualParams resolved = resolve_stl_residual_params(p);
+            StopToken stop;
+            const std::vector<double> b = stl_last_residual_weights(period, *resolved.history, stop);
+            std::vector<double> r1(s.values.size()), z1(s.values.size()), r2(s.values.size()), z2(s.values.size());
+            stl_residual_rolling(s.values.data(), s.values.size(), p, &b, r1.data(), z1.data(), stop);
+            stl_residual_rolling(s.values.data(), s.values.size(), p, nullptr, r2.data(), z2.data(), stop);
+            int scored = 0;
+            for (std::size_t i = 0; i < s.values.size(); ++i) {
+                EXPECT_TRUE(same_bits(r1[i], r2[i])) << period << " " << i;
+                EXPECT_TRUE(same_bits(z1[i], z2[i])) << period << " " << i;
+                scored += std::isfinite(z1[i]);
+            }
+            EXPECT_GT(scored, 100) << period;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace anomaly
