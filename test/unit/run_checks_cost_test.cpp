@@ -4,13 +4,18 @@
 // metrics (weekly pattern, trend, log-normal noise, spikes, outages, gaps,
 // a known event).
 #include "core/ensemble.hpp"
+#include "core/error_window.hpp"
+#include "core/robust_statistics.hpp"
 #include "core/stl_residual.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <deque>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -121,6 +126,81 @@ TEST(RunChecksCost, MemoisedStlWeightsGiveTheSameScores) {
                 scored += std::isfinite(z1[i]);
             }
             EXPECT_GT(scored, 100) << period;
+        }
+    }
+}
+
+// robust_location selects small samples with its own quickselect: the
+// straightforward definition (sort, take the middle; sort the absolute
+// deviations, take their middle; sum the deviations in input order) gives
+// the same bits, for every size around the small-sample limit, with many
+// ties (values in cents) and without.
+RobustLocation sorted_reference(const std::vector<double> &v) {
+    std::vector<double> s(v);
+    std::sort(s.begin(), s.end());
+    const std::size_t n = s.size(), h = n / 2;
+    RobustLocation loc{};
+    loc.median = n % 2 == 1 ? s[h] : midpoint(s[h - 1], s[h]);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        s[i] = std::fabs(v[i] - loc.median);
+        sum += s[i];
+    }
+    std::sort(s.begin(), s.end());
+    loc.mad = n % 2 == 1 ? s[h] : midpoint(s[h - 1], s[h]);
+    loc.mean_abs_dev = sum / static_cast<double>(n);
+    return loc;
+}
+
+TEST(RunChecksCost, RobustLocationEqualsTheSortedDefinition) {
+    std::mt19937_64 rng(11);
+    std::normal_distribution<double> g(0.0, 1.0);
+    for (std::size_t n = 1; n <= 140; ++n) {
+        for (int trial = 0; trial < 40; ++trial) {
+            std::vector<double> v(n);
+            const double grain = trial % 2 == 0 ? 100.0 : 1e9;  // cents: ties; fine: none
+            for (double &x : v) x = std::round((trial % 4 < 2 ? 1.0 : 1000.0) * g(rng) * grain) / grain + 0.0;
+            if (trial == 5) std::fill(v.begin(), v.end(), 3.25);  // MAD 0
+            const RobustLocation a = robust_location(v.data(), n), b = sorted_reference(v);
+            EXPECT_TRUE(same_bits(a.median, b.median)) << n << " " << trial;
+            EXPECT_TRUE(same_bits(a.mad, b.mad)) << n << " " << trial;
+            EXPECT_TRUE(same_bits(a.mean_abs_dev, b.mean_abs_dev)) << n << " " << trial;
+        }
+    }
+    // Signed zeros: the same values (the sign of a zero median is std::nth_element's choice).
+    const std::vector<double> zeros = {-23.9, 0.1, -0.0, 8.5, -3.3, 5.3, 0.0};
+    const RobustLocation z = robust_location(zeros.data(), zeros.size());
+    EXPECT_EQ(z.median, 0.0);
+    EXPECT_EQ(z.mad, 3.3);
+}
+
+// The forecast's error window answers its quantiles from a sorted copy: the
+// same values as selecting them from the last `capacity` errors, with ties,
+// zeros and infinite errors, before and after the window is full.
+TEST(RunChecksCost, ErrorWindowQuantilesEqualSelection) {
+    std::mt19937_64 rng(5);
+    std::normal_distribution<double> g(0.0, 1.0);
+    for (std::size_t capacity : {10, 12, 100}) {
+        ErrorWindow w(capacity);
+        std::deque<double> last;
+        for (int i = 0; i < 600; ++i) {
+            double e = std::round(g(rng) * 20.0) / 4.0;  // many ties and zeros
+            if (i % 97 == 50) e = -std::numeric_limits<double>::infinity();
+            w.push(e);
+            last.push_back(std::fabs(e));
+            if (last.size() > capacity) last.pop_front();
+            for (double width : {0.5, 0.9, 0.99}) {
+                const double got = w.half_width(width);
+                if (last.size() < static_cast<std::size_t>(kMinIntervalErrors)) {
+                    EXPECT_TRUE(std::isnan(got));
+                    continue;
+                }
+                std::vector<double> s(last.begin(), last.end());
+                std::size_t rank = static_cast<std::size_t>(std::ceil(width * static_cast<double>(s.size() + 1)));
+                rank = std::min(std::max<std::size_t>(rank, 1), s.size());
+                std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(rank - 1), s.end());
+                EXPECT_TRUE(same_bits(got, s[rank - 1])) << capacity << " " << i << " " << width;
+            }
         }
     }
 }
