@@ -15,8 +15,8 @@
 // expected, lower and upper, bit for bit those of ensemble_anomaly, and NULL
 // for the rows before `since` (NULL: none), which the rule does not return.
 // It builds no explanation, no detectors JSON and no tuple for those rows:
-// for a daily check that scores a few points of a 393-row block, those
-// strings cost about as much as the detectors themselves.
+// for a daily check that returns 4 rows of a ~380-row block, building those
+// texts and parsing them back as jsonb was about 40 % of the work.
 #include "core/ensemble.hpp"
 #include "pg/guard.hpp"
 
