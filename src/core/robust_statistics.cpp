@@ -83,11 +83,12 @@ RobustLocation robust_location_with(const double *values, std::size_t n, double 
 
 RobustLocation robust_location(const double *values, std::size_t n) {
     if (n == 0) throw std::invalid_argument("robust_location: empty sample");
-    // NaN and −0 take std::nth_element's path: where a NaN or which of two
-    // zeros (0 and −0) lands at the median is its own affair, and the
-    // results stay bit for bit those of before small_select.
+    // NaN, ±Infinity (whose deviations can be NaN) and −0 take
+    // std::nth_element's path: where a NaN or which of two zeros (0 and −0)
+    // lands at the median is its own affair, and the results stay bit for
+    // bit those of before small_select.
     bool small = n <= kSmallSample;
-    for (std::size_t i = 0; i < n && small; ++i) small = !std::isnan(values[i]) && !(values[i] == 0.0 && std::signbit(values[i]));
+    for (std::size_t i = 0; i < n && small; ++i) small = std::isfinite(values[i]) && !(values[i] == 0.0 && std::signbit(values[i]));
     if (small) {
         double work[kSmallSample];
         return robust_location_with(values, n, work, true);

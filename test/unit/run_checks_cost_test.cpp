@@ -6,6 +6,7 @@
 #include "core/ensemble.hpp"
 #include "core/error_window.hpp"
 #include "core/robust_statistics.hpp"
+#include "core/sorted_window.hpp"
 #include "core/stl_residual.hpp"
 
 #include <gtest/gtest.h>
@@ -201,6 +202,43 @@ TEST(RunChecksCost, ErrorWindowQuantilesEqualSelection) {
                 std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(rank - 1), s.end());
                 EXPECT_TRUE(same_bits(got, s[rank - 1])) << capacity << " " << i << " " << width;
             }
+        }
+    }
+}
+
+// The robust layers slide a SortedWindow instead of copying and selecting
+// their history at every row: the same median, MAD, mean absolute deviation
+// and sorted order as robust_location and std::sort of the window, with ties,
+// and with negative zeros coming and going.
+TEST(RunChecksCost, SortedWindowEqualsRobustLocationOfTheWindow) {
+    std::mt19937_64 rng(3);
+    std::normal_distribution<double> g(0.0, 1.0);
+    for (std::size_t capacity : {1, 7, 28, 56, 256}) {
+        SortedWindow w(capacity);
+        std::deque<double> last;
+        int with_negative_zero = 0;
+        for (int i = 0; i < 1500; ++i) {
+            double x = std::round(g(rng) * 8.0) / 4.0 + 0.0;  // ties and zeros
+            if (i % 53 == 7) x = -0.0;
+            if (i % 211 == 100) x = std::numeric_limits<double>::infinity();
+            w.push(x);
+            last.push_back(x);
+            if (last.size() > capacity) last.pop_front();
+            ASSERT_EQ(w.size(), last.size());
+            std::vector<double> v(last.begin(), last.end());
+            const RobustLocation a = w.location(), b = robust_location(v.data(), v.size());
+            EXPECT_TRUE(same_bits(a.median, b.median)) << capacity << " " << i;
+            EXPECT_TRUE(same_bits(a.mad, b.mad) || (std::isnan(a.mad) && std::isnan(b.mad))) << capacity << " " << i;
+            EXPECT_TRUE(same_bits(a.mean_abs_dev, b.mean_abs_dev) || (std::isnan(a.mean_abs_dev) && std::isnan(b.mean_abs_dev)))
+                << capacity << " " << i;
+            std::sort(v.begin(), v.end());
+            const std::vector<double> &s = w.sorted();
+            ASSERT_EQ(s.size(), v.size());
+            for (std::size_t j = 0; j < v.size(); ++j) EXPECT_TRUE(same_bits(s[j], v[j])) << capacity << " " << i << " " << j;
+            with_negative_zero += std::any_of(last.begin(), last.end(), [](double y) { return y == 0.0 && std::signbit(y); });
+        }
+        if (capacity > 1) {
+            EXPECT_GT(with_negative_zero, 0);
         }
     }
 }
