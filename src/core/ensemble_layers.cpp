@@ -5,6 +5,7 @@
 #include "core/kpi_features.hpp"
 #include "core/robust_statistics.hpp"
 #include "core/score_calibration.hpp"
+#include "core/sorted_window.hpp"
 #include "core/stl_residual.hpp"
 
 #include <algorithm>
@@ -30,16 +31,17 @@ double quantile(const std::vector<double> &s, double q) {
     return s[i] + (at - static_cast<double>(i)) * (s[i + 1] - s[i]);
 }
 
-RobustFit robust_against(const std::deque<double> &history, double x, bool spread_floor) {
+// history: a SortedWindow (sorted_window.hpp), the same statistics as
+// robust_location and std::sort of the window without a copy per row.
+RobustFit robust_against(const SortedWindow &history, double x, bool spread_floor) {
     RobustFit f;
     if (history.size() < kMinRobustHistory || !std::isfinite(x)) return f;
-    std::vector<double> h(history.begin(), history.end());
-    const RobustLocation loc = robust_location(h.data(), h.size());
+    const RobustLocation loc = history.location();
     f.median = loc.median;
     f.sigma = loc.mad > 0.0 ? loc.mad / kMadConsistency : loc.mean_abs_dev * kMeanAbsDeviationConsistency;
     f.z = modified_zscore(x, loc);
     if (spread_floor) {
-        std::sort(h.begin(), h.end());
+        const std::vector<double> &h = history.sorted();
         const double spread_sigma = (quantile(h, 0.9) - quantile(h, 0.1)) / kInterDecileConsistency;
         if (spread_sigma > f.sigma) {
             f.sigma = spread_sigma;
@@ -63,24 +65,24 @@ const std::size_t kIForestFeatures[kIForestFeatureCount] = {0, 3, 6, 8, 9, 10};
 std::vector<RobustFit> robust_value_layer(const SlotSeries &grid, std::size_t lookback, StopToken &stop) {
     const std::size_t m = grid.row_slot.size();
     std::vector<RobustFit> out(m);
-    std::deque<double> history;
+    SortedWindow history(lookback);
     std::size_t k = 0;
     for (std::size_t j = 0; j < grid.values.size(); ++j) {
         stop.poll();
         const double v = grid.values[j];
         if (k < m && grid.row_slot[k] == j) out[k++] = robust_against(history, grid.kinds[j] == SlotKind::real ? v : kNaN, true);
-        if (std::isfinite(v)) push_bounded(history, v, lookback);
+        if (std::isfinite(v)) history.push(v);
     }
     return out;
 }
 
 std::vector<RobustFit> robust_residual_layer(const std::vector<double> &residuals, std::size_t lookback) {
     std::vector<RobustFit> out(residuals.size());
-    std::deque<double> history;
+    SortedWindow history(lookback);
     for (std::size_t k = 0; k < residuals.size(); ++k) {
         if (!std::isfinite(residuals[k])) continue;
         out[k] = robust_against(history, residuals[k], false);
-        push_bounded(history, residuals[k], lookback);
+        history.push(residuals[k]);
     }
     return out;
 }
