@@ -2,6 +2,7 @@
 
 #include "core/errors.hpp"
 #include "core/robust_statistics.hpp"
+#include "core/sorted_window.hpp"
 #include "core/stl.hpp"
 #include "core/stl_input.hpp"
 
@@ -110,10 +111,12 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
     const bool predictable = std::fabs(b_last) > 1e-6;
     const bool clean = p.robust && predictable;
     // The series from the first finite row on (missing rows filled, see the
-    // header), the expected value of every row flagged as an outlier (NaN:
-    // not flagged), and the residuals of the rows that have one. All trimmed
-    // as they grow.
-    std::vector<double> series, expected, prev, cleaned(h);
+    // header) and the expected value of every row flagged as an outlier (NaN:
+    // not flagged), both trimmed as they grow.
+    std::vector<double> series, expected, cleaned(h);
+    // The residuals of the last h rows that have one, and how many rows had one.
+    SortedWindow prev(h);
+    std::size_t residual_count = 0;
     std::size_t base = 0;              // row number (in the series) of series[0]
     std::size_t last_finite = 0;       // row number of the last known value
     double last_value = 0.0;           // and that value
@@ -156,7 +159,6 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
             expected.erase(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(drop));
             base += drop;
         }
-        if (prev.size() > 4 * h) prev.erase(prev.begin(), prev.end() - static_cast<std::ptrdiff_t>(h));
         const double v = values[i];
         const std::size_t row = base + series.size();
         if (!(std::fabs(v) <= kMaxStlMagnitude)) {  // NaN, ±Infinity, beyond ±1e150: missing
@@ -194,9 +196,8 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
         const double floor = noise_floor(window, h);
         if (std::fabs(r) <= floor) r = 0.0;
         residuals[i] = r;
-        if (prev.size() >= min_prev) {
-            const std::size_t k = std::min(prev.size(), h);
-            const RobustLocation loc = robust_location(prev.data() + (prev.size() - k), k);
+        if (residual_count >= min_prev) {
+            const RobustLocation loc = prev.location();
             double z;
             if (loc.mad > floor)
                 z = kMadConsistency * r / loc.mad;
@@ -207,7 +208,8 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
             scores[i] = z;
             if (clean && std::fabs(z) > kStlResidualOutlier) expected.back() = v - r / b_last;
         }
-        prev.push_back(r);
+        prev.push(r);
+        ++residual_count;
     }
 }
 

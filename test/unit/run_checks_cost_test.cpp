@@ -243,5 +243,41 @@ TEST(RunChecksCost, SortedWindowEqualsRobustLocationOfTheWindow) {
     }
 }
 
+// stl_residual_rolling scores each residual against a SortedWindow of the
+// residuals before it: the same bits as the definition, 0.6745 · r / MAD of
+// the last `history` residuals (robust_location), on noisy series whose MAD
+// is far above the noise floor.
+TEST(RunChecksCost, StlScoresEqualTheirDefinition) {
+    for (std::uint64_t seed = 20; seed < 26; ++seed) {
+        const Series s = metric_series(400, seed);
+        for (int period : {2, 7, 12}) {
+            StlResidualParams p;
+            p.period = period;
+            if (period == 2) p.history = 6;  // a history shorter than the 7 residuals a score needs
+            const std::size_t h = static_cast<std::size_t>(*resolve_stl_residual_params(p).history);
+            std::vector<double> r(s.values.size()), z(s.values.size());
+            StopToken stop;
+            stl_residual_rolling(s.values.data(), s.values.size(), p, nullptr, r.data(), z.data(), stop);
+            std::vector<double> before;  // the residuals of the rows before, in order
+            int checked = 0;
+            for (std::size_t i = 0; i < r.size(); ++i) {
+                if (std::isnan(r[i])) continue;
+                if (before.size() >= std::max<std::size_t>(7, static_cast<std::size_t>(period))) {
+                    const std::size_t k = std::min(before.size(), h);
+                    const RobustLocation loc = robust_location(before.data() + before.size() - k, k);
+                    if (loc.mad > 1e-6) {
+                        EXPECT_TRUE(same_bits(z[i], kMadConsistency * r[i] / loc.mad)) << seed << " " << period << " " << i;
+                        ++checked;
+                    }
+                } else {
+                    EXPECT_TRUE(std::isnan(z[i])) << seed << " " << period << " " << i;
+                }
+                before.push_back(r[i]);
+            }
+            EXPECT_GT(checked, 200) << seed << " " << period;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace anomaly
