@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <deque>
 
 namespace anomaly {
 
@@ -51,9 +50,21 @@ RobustFit robust_against(const SortedWindow &history, double x, bool spread_floo
     return f;
 }
 
-void push_bounded(std::deque<double> &d, double x, std::size_t cap) {
-    d.push_back(x);
-    if (d.size() > cap) d.pop_front();
+// trailing_tail_p's threshold u of a history of n ≥ min_history values: the
+// largest value below the top max(n/10, 5), read off the sorted window (the
+// value std::nth_element would put at n − m − 1). A score at or below it
+// needs neither the selection nor the mean excess over u (whose sum is
+// taken in std::nth_element's order, so it keeps that path).
+double tail_threshold(const SortedWindow &history, std::size_t n) {
+    const std::size_t m = std::max<std::size_t>(n / 10, 5);
+    return history.sorted()[n - m - 1];
+}
+
+// (1 + #{h ≥ x}) / (1 + n): the empirical tail of x in the history.
+double empirical_tail_p(const SortedWindow &history, std::size_t n, double x) {
+    const std::vector<double> &s = history.sorted();
+    const std::size_t at_least = static_cast<std::size_t>(s.end() - std::lower_bound(s.begin(), s.end(), x));
+    return static_cast<double>(1 + at_least) / static_cast<double>(1 + n);
 }
 
 }  // namespace
@@ -129,15 +140,17 @@ std::vector<double> self_calibrated_upper_p(const std::vector<double> &scores, s
 std::vector<double> trailing_tail_p(const std::vector<double> &scores, std::size_t window, std::size_t min_history,
                                     StopToken &stop) {
     std::vector<double> p(scores.size(), kNaN);
-    std::deque<double> history;
+    SortedWindow history(window);
     std::vector<double> h;
     for (std::size_t k = 0; k < scores.size(); ++k) {
         stop.poll();
         if (!std::isfinite(scores[k])) continue;
         const double x = std::fabs(scores[k]);
         const std::size_t n = history.size();
-        if (n >= min_history) {
-            h.assign(history.begin(), history.end());
+        if (n >= min_history && x <= tail_threshold(history, n)) {
+            p[k] = empirical_tail_p(history, n, x);  // the same as below, read off the sorted window
+        } else if (n >= min_history) {
+            h.assign(history.arrival().begin(), history.arrival().end());
             const std::size_t m = std::max<std::size_t>(n / 10, 5);
             // h[n − m − 1] after partitioning: the threshold u below the top m.
             std::nth_element(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(n - m - 1), h.end());
@@ -146,14 +159,12 @@ std::vector<double> trailing_tail_p(const std::vector<double> &scores, std::size
             for (std::size_t i = n - m; i < n; ++i) excess += h[i] - u;
             excess /= static_cast<double>(m);
             if (x <= u || !(excess > 0.0)) {
-                std::size_t at_least = 0;
-                for (double v : history) at_least += v >= x;
-                p[k] = static_cast<double>(1 + at_least) / static_cast<double>(1 + n);
+                p[k] = empirical_tail_p(history, n, x);
             } else {
                 p[k] = std::max(1e-16, static_cast<double>(m) / static_cast<double>(n) * std::exp(-(x - u) / excess));
             }
         }
-        push_bounded(history, x, window);
+        history.push(x);
     }
     return p;
 }

@@ -4,6 +4,7 @@
 // metrics (weekly pattern, trend, log-normal noise, spikes, outages, gaps,
 // a known event).
 #include "core/ensemble.hpp"
+#include "core/ensemble_layers.hpp"
 #include "core/error_window.hpp"
 #include "core/robust_statistics.hpp"
 #include "core/sorted_window.hpp"
@@ -276,6 +277,58 @@ TEST(RunChecksCost, StlScoresEqualTheirDefinition) {
             }
             EXPECT_GT(checked, 200) << seed << " " << period;
         }
+    }
+}
+
+// trailing_tail_p reads the threshold and the empirical tail off a sorted
+// window and selects only for the scores beyond the threshold: the same bits
+// as the definition, computed here the straightforward way (copy the
+// history, std::nth_element, mean excess in that order, count).
+std::vector<double> tail_reference(const std::vector<double> &scores, std::size_t window, std::size_t min_history) {
+    std::vector<double> p(scores.size(), std::nan(""));
+    std::deque<double> history;
+    for (std::size_t k = 0; k < scores.size(); ++k) {
+        if (!std::isfinite(scores[k])) continue;
+        const double x = std::fabs(scores[k]);
+        const std::size_t n = history.size();
+        if (n >= min_history) {
+            std::vector<double> h(history.begin(), history.end());
+            const std::size_t m = std::max<std::size_t>(n / 10, 5);
+            std::nth_element(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(n - m - 1), h.end());
+            const double u = h[n - m - 1];
+            double excess = 0.0;
+            for (std::size_t i = n - m; i < n; ++i) excess += h[i] - u;
+            excess /= static_cast<double>(m);
+            if (x <= u || !(excess > 0.0)) {
+                std::size_t at_least = 0;
+                for (double v : history) at_least += v >= x;
+                p[k] = static_cast<double>(1 + at_least) / static_cast<double>(1 + n);
+            } else {
+                p[k] = std::max(1e-16, static_cast<double>(m) / static_cast<double>(n) * std::exp(-(x - u) / excess));
+            }
+        }
+        history.push_back(x);
+        if (history.size() > window) history.pop_front();
+    }
+    return p;
+}
+
+TEST(RunChecksCost, TrailingTailEqualsItsDefinition) {
+    std::mt19937_64 rng(9);
+    std::student_t_distribution<double> heavy(3.0);
+    for (std::size_t window : {60, 720}) {
+        std::vector<double> scores(2000);
+        for (std::size_t i = 0; i < scores.size(); ++i)
+            scores[i] = i % 97 == 3 ? std::nan("") : std::round(heavy(rng) * 100.0) / 100.0;  // ties
+        StopToken stop;
+        const std::vector<double> got = trailing_tail_p(scores, window, window == 60 ? 50 : 200, stop);
+        const std::vector<double> want = tail_reference(scores, window, window == 60 ? 50 : 200);
+        int beyond = 0;
+        for (std::size_t i = 0; i < scores.size(); ++i) {
+            EXPECT_TRUE(same_bits(got[i], want[i]) || (std::isnan(got[i]) && std::isnan(want[i]))) << window << " " << i;
+            beyond += want[i] < 0.01;
+        }
+        EXPECT_GT(beyond, 10) << window;  // the exponential tail is exercised too
     }
 }
 
