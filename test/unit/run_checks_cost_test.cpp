@@ -7,6 +7,7 @@
 #include "core/ensemble_layers.hpp"
 #include "core/error_window.hpp"
 #include "core/robust_statistics.hpp"
+#include "core/seasonal_forecast_model.hpp"
 #include "core/sorted_window.hpp"
 #include "core/stl_residual.hpp"
 
@@ -329,6 +330,35 @@ TEST(RunChecksCost, TrailingTailEqualsItsDefinition) {
             beyond += want[i] < 0.01;
         }
         EXPECT_GT(beyond, 10) << window;  // the exponential tail is exercised too
+    }
+}
+
+// The forecast's normal equations add a row by Eigen packets: the same
+// X'WX and X'Wy, bit for bit, as the scalar loop over the row's prefix.
+TEST(RunChecksCost, NormalEquationsAddEqualsTheScalarLoop) {
+    std::mt19937_64 rng(17);
+    std::normal_distribution<double> g(0.0, 1.0);
+    const std::size_t p = 71;
+    NormalEquations ne(p);
+    std::vector<double> xtx(p * p, 0.0), xty(p, 0.0);
+    std::vector<double> x(p);
+    for (int row = 0; row < 400; ++row) {
+        const std::size_t prefix = 1 + static_cast<std::size_t>(row) % p;
+        for (std::size_t i = 0; i < p; ++i) x[i] = i < prefix ? (i % 13 == 5 ? 0.0 : g(rng) * 100.0) : 0.0;
+        const double y = g(rng), w = row % 9 == 0 ? 0.37 : 1.0;
+        ne.add(x.data(), prefix, y, static_cast<double>(row), w);
+        for (std::size_t j = 0; j < prefix; ++j) {
+            const double wxj = w * x[j];
+            if (wxj == 0.0) continue;
+            for (std::size_t i = j; i < prefix; ++i) xtx[j * p + i] += x[i] * wxj;
+            xty[j] += wxj * y;
+        }
+    }
+    for (std::size_t j = 0; j < p; ++j) {
+        EXPECT_TRUE(same_bits(ne.xty[static_cast<Eigen::Index>(j)], xty[j])) << j;
+        for (std::size_t i = j; i < p; ++i)
+            EXPECT_TRUE(same_bits(ne.xtx(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)), xtx[j * p + i]))
+                << i << " " << j;
     }
 }
 
