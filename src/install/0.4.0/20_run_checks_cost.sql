@@ -4,7 +4,7 @@
 -- run_checks scores a metric's new points by blocks of 28 periods, each
 -- block from the 365 periods before it (0.3.0/80_ensemble_rule_method.sql):
 -- a daily check runs anomaly.ensemble_anomaly over ~393 rows to return the
--- 4 rows it re-checks. Of that work, the explanation and detectors texts
+-- 4-5 rows it (re-)checks. Of that work, the explanation and detectors texts
 -- of every row (built in C++, then parsed back as jsonb and text for each
 -- row of the window) were about 40 %, and no rule reads them. The rule now
 -- uses a lean twin of the window function: the same computation, bit for
@@ -34,7 +34,7 @@ CREATE FUNCTION anomaly.ensemble_rule_scores(ts pg_catalog.timestamptz,
     LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE COST 300;
 
 COMMENT ON FUNCTION anomaly.ensemble_rule_scores(pg_catalog.timestamptz, pg_catalog.float8, pg_catalog.jsonb, pg_catalog.timestamptz) IS
-'Window function behind the rule method ensemble_anomaly: exactly anomaly.ensemble_anomaly(ts, value, options) of the same partition (every row still judged from all the rows before it), but only is_anomaly, score, expected, lower and upper, and NULL for the rows with ts < since (since NULL: every row is returned). Without the explanation and detectors texts it costs about half as much. Use OVER (PARTITION BY metric ORDER BY ts); same options and errors as ensemble_anomaly.';
+'Window function behind the rule method ensemble_anomaly: exactly anomaly.ensemble_anomaly(ts, value, options) of the same partition (every row still judged from all the rows before it), but only is_anomaly, score, expected, lower and upper, and NULL for the rows with ts < since (since NULL: every row is returned). Without the explanation and detectors texts it costs less than half as much. Use OVER (PARTITION BY metric ORDER BY ts); same options and errors as ensemble_anomaly.';
 
 -- The evaluator of 0.3.0 (same signature, same results) with the lean window
 -- function in place of anomaly.ensemble_anomaly, and each block's points
