@@ -135,7 +135,7 @@ SELECT id, 'bad', 'ensemble_anomaly', '{"threshold": 2}' FROM anomaly.metrics WH
 WITH s AS (SELECT array_agg(day::timestamptz ORDER BY day) AS t, array_agg(amount ORDER BY day) AS v FROM ens_shop.daily),
      e AS (SELECT e.* FROM s, anomaly.rule_ensemble_anomaly(s.t, s.v, '{}') AS e),
      w AS (SELECT day::timestamptz AS ts,
-                  anomaly.ensemble_anomaly(day, amount, '{"threshold": 0.9999, "weights": {"iforest": 0}}') OVER (ORDER BY day) AS w
+                  anomaly.ensemble_anomaly(day, amount, '{"weights": {"iforest": 0}}') OVER (ORDER BY day) AS w
            FROM ens_shop.daily)
 SELECT count(*) AS points,
        count(*) FILTER (WHERE e.expected IS NOT DISTINCT FROM (w.w).expected AND e.score IS NOT DISTINCT FROM (w.w).score

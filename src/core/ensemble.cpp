@@ -376,6 +376,7 @@ std::vector<EnsembleResult> ensemble_anomaly(const double *ts, const double *val
                 r.severity = severity_of(level);
             }
         }
+        if (!options.explain) continue;  // the explanation is the last thing a row gets
         const ExplanationInput in{&options.name, v, st[k], options.forecast.utc_offset, L.step, options.min_points,
                                   points,
                                   r.event >= 0 ? options.forecast.event_names[static_cast<std::size_t>(r.event)].c_str()

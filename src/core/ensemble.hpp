@@ -108,6 +108,9 @@ struct EnsembleOptions {
     // Unless set, sub-daily data gets weekly Fourier order 28 (the daily
     // cycle inside the weekly one, docs/seasonal_forecast.md).
     bool weekly_seasonality_given = false;
+    // false: no explanation texts (callers that only read the scores, such as
+    // the rule method ensemble_anomaly); every other field is the same.
+    bool explain = true;
 };
 
 // Throws InvalidParameter naming the option when one is out of its domain.

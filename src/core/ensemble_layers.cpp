@@ -5,12 +5,12 @@
 #include "core/kpi_features.hpp"
 #include "core/robust_statistics.hpp"
 #include "core/score_calibration.hpp"
+#include "core/sorted_window.hpp"
 #include "core/stl_residual.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <deque>
 
 namespace anomaly {
 
@@ -30,16 +30,17 @@ double quantile(const std::vector<double> &s, double q) {
     return s[i] + (at - static_cast<double>(i)) * (s[i + 1] - s[i]);
 }
 
-RobustFit robust_against(const std::deque<double> &history, double x, bool spread_floor) {
+// history: a SortedWindow (sorted_window.hpp), the same statistics as
+// robust_location and std::sort of the window without a copy per row.
+RobustFit robust_against(const SortedWindow &history, double x, bool spread_floor) {
     RobustFit f;
     if (history.size() < kMinRobustHistory || !std::isfinite(x)) return f;
-    std::vector<double> h(history.begin(), history.end());
-    const RobustLocation loc = robust_location(h.data(), h.size());
+    const RobustLocation loc = history.location();
     f.median = loc.median;
     f.sigma = loc.mad > 0.0 ? loc.mad / kMadConsistency : loc.mean_abs_dev * kMeanAbsDeviationConsistency;
     f.z = modified_zscore(x, loc);
     if (spread_floor) {
-        std::sort(h.begin(), h.end());
+        const std::vector<double> &h = history.sorted();
         const double spread_sigma = (quantile(h, 0.9) - quantile(h, 0.1)) / kInterDecileConsistency;
         if (spread_sigma > f.sigma) {
             f.sigma = spread_sigma;
@@ -49,9 +50,21 @@ RobustFit robust_against(const std::deque<double> &history, double x, bool sprea
     return f;
 }
 
-void push_bounded(std::deque<double> &d, double x, std::size_t cap) {
-    d.push_back(x);
-    if (d.size() > cap) d.pop_front();
+// trailing_tail_p's threshold u of a history of n ≥ min_history values: the
+// largest value below the top max(n/10, 5), read off the sorted window (the
+// value std::nth_element would put at n − m − 1). A score at or below it
+// needs neither the selection nor the mean excess over u (whose sum is
+// taken in std::nth_element's order, so it keeps that path).
+double tail_threshold(const SortedWindow &history, std::size_t n) {
+    const std::size_t m = std::max<std::size_t>(n / 10, 5);
+    return history.sorted()[n - m - 1];
+}
+
+// (1 + #{h ≥ x}) / (1 + n): the empirical tail of x in the history.
+double empirical_tail_p(const SortedWindow &history, std::size_t n, double x) {
+    const std::vector<double> &s = history.sorted();
+    const std::size_t at_least = static_cast<std::size_t>(s.end() - std::lower_bound(s.begin(), s.end(), x));
+    return static_cast<double>(1 + at_least) / static_cast<double>(1 + n);
 }
 
 }  // namespace
@@ -63,24 +76,24 @@ const std::size_t kIForestFeatures[kIForestFeatureCount] = {0, 3, 6, 8, 9, 10};
 std::vector<RobustFit> robust_value_layer(const SlotSeries &grid, std::size_t lookback, StopToken &stop) {
     const std::size_t m = grid.row_slot.size();
     std::vector<RobustFit> out(m);
-    std::deque<double> history;
+    SortedWindow history(lookback);
     std::size_t k = 0;
     for (std::size_t j = 0; j < grid.values.size(); ++j) {
         stop.poll();
         const double v = grid.values[j];
         if (k < m && grid.row_slot[k] == j) out[k++] = robust_against(history, grid.kinds[j] == SlotKind::real ? v : kNaN, true);
-        if (std::isfinite(v)) push_bounded(history, v, lookback);
+        if (std::isfinite(v)) history.push(v);
     }
     return out;
 }
 
 std::vector<RobustFit> robust_residual_layer(const std::vector<double> &residuals, std::size_t lookback) {
     std::vector<RobustFit> out(residuals.size());
-    std::deque<double> history;
+    SortedWindow history(lookback);
     for (std::size_t k = 0; k < residuals.size(); ++k) {
         if (!std::isfinite(residuals[k])) continue;
         out[k] = robust_against(history, residuals[k], false);
-        push_bounded(history, residuals[k], lookback);
+        history.push(residuals[k]);
     }
     return out;
 }
@@ -127,15 +140,17 @@ std::vector<double> self_calibrated_upper_p(const std::vector<double> &scores, s
 std::vector<double> trailing_tail_p(const std::vector<double> &scores, std::size_t window, std::size_t min_history,
                                     StopToken &stop) {
     std::vector<double> p(scores.size(), kNaN);
-    std::deque<double> history;
+    SortedWindow history(window);
     std::vector<double> h;
     for (std::size_t k = 0; k < scores.size(); ++k) {
         stop.poll();
         if (!std::isfinite(scores[k])) continue;
         const double x = std::fabs(scores[k]);
         const std::size_t n = history.size();
-        if (n >= min_history) {
-            h.assign(history.begin(), history.end());
+        if (n >= min_history && x <= tail_threshold(history, n)) {
+            p[k] = empirical_tail_p(history, n, x);  // the same as below, read off the sorted window
+        } else if (n >= min_history) {
+            h.assign(history.arrival().begin(), history.arrival().end());
             const std::size_t m = std::max<std::size_t>(n / 10, 5);
             // h[n − m − 1] after partitioning: the threshold u below the top m.
             std::nth_element(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(n - m - 1), h.end());
@@ -144,14 +159,12 @@ std::vector<double> trailing_tail_p(const std::vector<double> &scores, std::size
             for (std::size_t i = n - m; i < n; ++i) excess += h[i] - u;
             excess /= static_cast<double>(m);
             if (x <= u || !(excess > 0.0)) {
-                std::size_t at_least = 0;
-                for (double v : history) at_least += v >= x;
-                p[k] = static_cast<double>(1 + at_least) / static_cast<double>(1 + n);
+                p[k] = empirical_tail_p(history, n, x);
             } else {
                 p[k] = std::max(1e-16, static_cast<double>(m) / static_cast<double>(n) * std::exp(-(x - u) / excess));
             }
         }
-        push_bounded(history, x, window);
+        history.push(x);
     }
     return p;
 }

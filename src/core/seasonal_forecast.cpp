@@ -1,5 +1,6 @@
 #include "core/seasonal_forecast.hpp"
 
+#include "core/error_window.hpp"
 #include "core/errors.hpp"
 #include "core/seasonal_forecast_model.hpp"
 
@@ -45,30 +46,6 @@ std::vector<std::size_t> time_order(const double *ts, std::size_t n) {
         if (!std::isfinite(ts[k])) throw DataError("timestamps must be finite, not " + format_utc_timestamp(ts[k]));
     return order;
 }
-
-// Rolling absolute one-step errors and their conformal quantile.
-class ErrorWindow {
-public:
-    explicit ErrorWindow(std::size_t capacity) : buf_(capacity) {}
-    void push(double e) {
-        buf_[next_] = std::fabs(e);
-        next_ = (next_ + 1) % buf_.size();
-        count_ = std::min(count_ + 1, buf_.size());
-    }
-    // NaN while fewer than kMinIntervalErrors errors are known.
-    double half_width(double width) {
-        if (count_ < static_cast<std::size_t>(kMinIntervalErrors)) return kNaN;
-        scratch_.assign(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(count_));
-        std::size_t rank = static_cast<std::size_t>(std::ceil(width * static_cast<double>(count_ + 1)));
-        rank = std::min(std::max<std::size_t>(rank, 1), count_);
-        std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(rank - 1), scratch_.end());
-        return scratch_[rank - 1];
-    }
-
-private:
-    std::vector<double> buf_, scratch_;
-    std::size_t next_ = 0, count_ = 0;
-};
 
 // The forecast point of a row from its components (fitting scale), the
 // interval half-width (fitting scale; NaN = none) and its value.

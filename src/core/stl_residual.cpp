@@ -2,6 +2,7 @@
 
 #include "core/errors.hpp"
 #include "core/robust_statistics.hpp"
+#include "core/sorted_window.hpp"
 #include "core/stl.hpp"
 #include "core/stl_input.hpp"
 
@@ -10,6 +11,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace anomaly {
 
@@ -30,6 +32,33 @@ double noise_floor(const double *window, std::size_t h) {
     double m = 0.0;
     for (std::size_t i = 0; i < h; ++i) m = std::max(m, std::fabs(window[i]));
     return 1e-10 * m;
+}
+
+// stl_last_residual_weights of the last kWeightMemoSize (period, history)
+// pairs used in this process: the weights depend on nothing else, and callers
+// that pass none (ensemble_anomaly's STL layer, once per window partition)
+// would otherwise spend `history` STL fits on them every time.
+constexpr std::size_t kWeightMemoSize = 8;
+
+struct MemoEntry {
+    int period, history;
+    std::vector<double> weights;
+};
+
+std::vector<double> memoised_weights(int period, int history, StopToken &stop) {
+    static std::vector<MemoEntry> memo;
+    static std::size_t next = 0;  // the entry replaced next once the memo is full
+    for (const MemoEntry &e : memo)
+        if (e.period == period && e.history == history) return e.weights;
+    std::vector<double> b = stl_last_residual_weights(period, history, stop);
+    MemoEntry entry{period, history, b};
+    if (memo.size() < kWeightMemoSize) {
+        memo.push_back(std::move(entry));
+    } else {
+        memo[next] = std::move(entry);
+        next = (next + 1) % kWeightMemoSize;
+    }
+    return b;
 }
 
 }  // namespace
@@ -70,7 +99,7 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
     std::fill(scores, scores + n, kNaN);
     std::vector<double> own;
     if (weights == nullptr) {
-        own = stl_last_residual_weights(p.period, *p.history, stop);
+        own = memoised_weights(p.period, *p.history, stop);
         weights = &own;
     }
     if (weights->size() != h) throw std::invalid_argument("stl_residual_rolling: weights of the wrong length");
@@ -82,10 +111,12 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
     const bool predictable = std::fabs(b_last) > 1e-6;
     const bool clean = p.robust && predictable;
     // The series from the first finite row on (missing rows filled, see the
-    // header), the expected value of every row flagged as an outlier (NaN:
-    // not flagged), and the residuals of the rows that have one. All trimmed
-    // as they grow.
-    std::vector<double> series, expected, prev, cleaned(h);
+    // header) and the expected value of every row flagged as an outlier (NaN:
+    // not flagged), both trimmed as they grow.
+    std::vector<double> series, expected, cleaned(h);
+    // The residuals of the last h rows that have one, and how many rows had one.
+    SortedWindow prev(h);
+    std::size_t residual_count = 0;
     std::size_t base = 0;              // row number (in the series) of series[0]
     std::size_t last_finite = 0;       // row number of the last known value
     double last_value = 0.0;           // and that value
@@ -128,7 +159,6 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
             expected.erase(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(drop));
             base += drop;
         }
-        if (prev.size() > 4 * h) prev.erase(prev.begin(), prev.end() - static_cast<std::ptrdiff_t>(h));
         const double v = values[i];
         const std::size_t row = base + series.size();
         if (!(std::fabs(v) <= kMaxStlMagnitude)) {  // NaN, ±Infinity, beyond ±1e150: missing
@@ -166,9 +196,8 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
         const double floor = noise_floor(window, h);
         if (std::fabs(r) <= floor) r = 0.0;
         residuals[i] = r;
-        if (prev.size() >= min_prev) {
-            const std::size_t k = std::min(prev.size(), h);
-            const RobustLocation loc = robust_location(prev.data() + (prev.size() - k), k);
+        if (residual_count >= min_prev) {
+            const RobustLocation loc = prev.location();
             double z;
             if (loc.mad > floor)
                 z = kMadConsistency * r / loc.mad;
@@ -179,7 +208,8 @@ void stl_residual_rolling(const double *values, std::size_t n, const StlResidual
             scores[i] = z;
             if (clean && std::fabs(z) > kStlResidualOutlier) expected.back() = v - r / b_last;
         }
-        prev.push_back(r);
+        prev.push(r);
+        ++residual_count;
     }
 }
 

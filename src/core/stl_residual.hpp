@@ -67,7 +67,8 @@ std::vector<double> stl_last_residual_weights(int period, int history, StopToken
 
 // For every row of values[0..n-1]: residuals[i] and scores[i] as described
 // above (NaN = none). `weights`: stl_last_residual_weights() for the resolved
-// parameters, or null (then computed here).
+// parameters, or null (then computed here, and kept for the next calls with
+// the same period and history: the last 8 such pairs are memoised per process).
 void stl_residual_rolling(const double *values, std::size_t n, const StlResidualParams &params,
                           const std::vector<double> *weights, double *residuals, double *scores, StopToken &stop);
 
