@@ -65,8 +65,8 @@ expected=$("${psql[@]}" -At -F ' ' -c "
          count(*) FILTER (WHERE l.status IN ('triggered', 'investigating', 'escalated'))
   FROM anomaly.anomaly_log l JOIN anomaly.metrics m ON m.id = l.metric_id
   WHERE m.name IN ('rt_revenue', 'rt_latency') GROUP BY m.name ORDER BY m.name")
-echo "$expected" | grep -q '^rt_revenue .* critical' || fail "setup: rt_revenue has no critical alert: $expected"
-echo "$expected" | grep -q '^rt_latency .* warning' || fail "setup: rt_latency has no warning alert: $expected"
+grep -q '^rt_revenue .* critical' <<<"$expected" || fail "setup: rt_revenue has no critical alert: $expected"
+grep -q '^rt_latency .* warning' <<<"$expected" || fail "setup: rt_latency has no warning alert: $expected"
 
 # The report, by the demo's generator.
 "${psql[@]}" -v title='report test' -f "$root/demo/report_html.sql" -o "$tmp/report.html"
