@@ -141,6 +141,23 @@ FROM (SELECT ts, anomaly.drift_score(ts, value) OVER w AS plain,
              anomaly.drift_score(value) OVER w AS rows
       FROM drift_campaign WINDOW w AS (ORDER BY ts)) s;
 
+-- Edge cases of the series form: no rows, one row, a NULL ts (NULL, and the
+-- other rows as without it), NULL/NaN/Infinity values (NULL), a step given
+-- as text.
+SELECT anomaly.drift_score(ts, value) OVER () FROM drift_campaign WHERE false;
+SELECT anomaly.drift_score(now(), 1) OVER () AS one_row;
+SELECT count(*) AS rows, count(*) FILTER (WHERE s IS NULL) AS null_scores,
+       count(*) FILTER (WHERE ts IS NULL AND s IS NULL) AS null_ts_null,
+       count(*) FILTER (WHERE value = 'NaN' OR value = 'Infinity') AS nonfinite,
+       count(*) FILTER (WHERE (value = 'NaN' OR value = 'Infinity') AND s IS NULL) AS nonfinite_null,
+       count(*) FILTER (WHERE ts IS NOT NULL AND s IS DISTINCT FROM s_clean
+                        AND NOT (value = 'NaN' OR value = 'Infinity')) AS other_rows_changed
+FROM (SELECT ts, value, anomaly.drift_score(ts, value, '{"step": "1 day"}') OVER (ORDER BY ts) AS s,
+             anomaly.drift_score(ts, CASE WHEN value = 'NaN' OR value = 'Infinity' THEN NULL ELSE value END)
+                 OVER (ORDER BY ts) AS s_clean
+      FROM (SELECT ts, CASE WHEN ts = '2026-04-01' THEN 'NaN' WHEN ts = '2026-04-02' THEN 'Infinity' ELSE value END AS value
+            FROM drift_campaign UNION ALL SELECT NULL, 5) q) r;
+
 -- Its options and data errors.
 SELECT q AS query, pg_temp.sqlstate_of(q) AS sqlstate
 FROM unnest(ARRAY[
