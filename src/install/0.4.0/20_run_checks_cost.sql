@@ -87,12 +87,6 @@ BEGIN
             opts := opts || jsonb_build_object('events',
                 anomaly.rule_metric_events(params ->> 'metric', times[1], times[cardinality(times)]));
         END IF;
-        -- The block's points by binary search (times are strictly increasing):
-        -- lo = how many points are at or before the start of its history,
-        -- hi = how many at or before its end; the WHERE drops the point at
-        -- either end that may lie outside.
-        lo := width_bucket(b0 - hp * freq, times);
-        hi := width_bucket(b0 + 28 * freq, times);
         RETURN QUERY
         SELECT s.t, s.v, (s.e).expected, (s.e).lower, (s.e).upper, (s.e).score, (s.e).is_anomaly
         FROM (SELECT u.t, u.v, anomaly.ensemble_rule_scores(u.t, u.v, opts, since) OVER (ORDER BY u.t) AS e
