@@ -2,6 +2,7 @@
 
 #include "core/errors.hpp"
 #include "core/robust_statistics.hpp"
+#include "core/sorted_window.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -34,20 +35,17 @@ double seasonal_median(const double *values, std::size_t t, std::size_t period, 
     return robust_location(work.data(), work.size()).median;
 }
 
-// Centre and σ of the finite residuals among residuals[first..t).
+// Centre and σ of the residuals in `history` (the last scale_window finite
+// residuals before the row).
 struct Scale {
     bool ready;
     double centre;
     double sigma;
 };
 
-Scale residual_scale(const double *residuals, std::size_t first, std::size_t t, std::size_t min_count,
-                     double expected, std::vector<double> &work) {
-    work.clear();
-    for (std::size_t j = first; j < t; ++j)
-        if (std::isfinite(residuals[j])) work.push_back(residuals[j]);
-    if (work.size() < min_count) return Scale{false, kNaN, kNaN};
-    const RobustLocation loc = robust_location(work.data(), work.size());
+Scale residual_scale(const SortedWindow &history, std::size_t min_count, double expected) {
+    if (history.size() < min_count) return Scale{false, kNaN, kNaN};
+    const RobustLocation loc = history.location();
     double sigma = kMadToSigma * loc.mad;
     if (!(sigma > 0.0)) sigma = kMeanAbsDeviationConsistency * loc.mean_abs_dev;
     if (!(sigma > 0.0)) sigma = 1e-9 * std::max(1.0, std::fabs(expected));
@@ -103,9 +101,9 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
     const std::size_t period = static_cast<std::size_t>(params.period);
     const std::size_t cycles = baseline_cycles(period);
     const std::size_t window = static_cast<std::size_t>(params.scale_window);
-    std::vector<double> residuals(n, kNaN);
+    SortedWindow history(window);
     std::vector<double> work;
-    work.reserve(std::max(window, cycles));
+    work.reserve(cycles);
 
     const double h = drift_h_per_point(params.h, params.k, params.points_per_day);
     const long hold = params.hold < 0 ? drift_baseline_rows(params.period) : params.hold;
@@ -124,10 +122,8 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
         if (!std::isfinite(x) || !std::isfinite(e)) continue;
         const double r = x - e;
         if (!std::isfinite(r)) continue;
-        residuals[t] = r;
-
-        const Scale s = residual_scale(residuals.data(), t > window ? t - window : 0, t,
-                                       static_cast<std::size_t>(params.min_scale), e, work);
+        const Scale s = residual_scale(history, static_cast<std::size_t>(params.min_scale), e);
+        history.push(r);
         if (!s.ready) continue;
         double z = (r - s.centre) / s.sigma;
         if (std::isnan(z)) continue;

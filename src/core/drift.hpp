@@ -10,9 +10,10 @@
 //               about two cycles behind, so a two-week ramp is not absorbed;
 //               needs 2 such values.
 //   r_t         value_t - expected_t
-//   centre_t,   median and 1.4826 * MAD of the finite residuals of the
-//   sigma_t     `scale_window` rows before t (this row excluded; needs
-//               `min_scale` of them); MAD = 0: sigma = 1.2533 * mean absolute
+//   centre_t,   median and 1.4826 * MAD of the last `scale_window` finite
+//   sigma_t     residuals before t (this row excluded; needs `min_scale` of
+//               them; 0.3.0 took the residuals of the last `scale_window`
+//               rows, fewer when values were missing); MAD = 0: sigma = 1.2533 * mean absolute
 //               deviation; both 0: sigma = 1e-9 * max(1, |expected_t|).
 //               Centring on the recent residuals keeps a steady trend the
 //               baseline lags behind from reading as drift.
@@ -54,7 +55,7 @@ struct DriftParams {
     double h = 5.0;
     // Residual clip, in units of sigma.
     double clip = 3.0;
-    // Rows of residual history behind sigma, and the fewest residuals it needs.
+    // Residuals behind sigma (the last this many finite ones), and the fewest it needs.
     int scale_window = 56;
     int min_scale = 14;
     // Rows after a flag during which its side gathers no evidence; -1 = the
@@ -93,8 +94,9 @@ struct DriftPoint {
     int held = 0;
 };
 
-// expected may be nullptr (own baseline for every row). O(n * (scale_window +
-// cycles)) time in the worst case, O(n) memory.
+// expected may be nullptr (own baseline for every row). The residuals'
+// window is kept sorted (sorted_window.hpp): O(n * (scale_window + cycles))
+// time in the worst case but mostly moves, O(n + scale_window) memory.
 void drift_score(const double *values, const double *expected, std::size_t n, const DriftParams &params,
                  DriftPoint *out, StopToken &stop);
 

@@ -27,6 +27,8 @@ int drift_default_period(double step) {
     return step <= 1.25 * kDay ? 7 : 1;
 }
 
+int drift_scale_window(int period) { return std::max(DriftParams{}.scale_window, drift_baseline_rows(period)); }
+
 void drift_score_series(const double *ts, const double *values, std::size_t n, const DriftSeriesOptions &options,
                         DriftPoint *out, StopToken &stop) {
     validate(options.params);
@@ -47,6 +49,7 @@ void drift_score_series(const double *ts, const double *values, std::size_t n, c
     DriftParams params = options.params;
     if (!options.period_given) params.period = drift_default_period(step);
     if (sub_daily(step)) params.points_per_day = std::min(86400.0, kDay / step);
+    params.scale_window = drift_scale_window(params.period);
     validate(params);
 
     SlotSeries grid = build_slot_series(st.data(), sv.data(), m, step, stop);

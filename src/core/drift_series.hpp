@@ -13,6 +13,10 @@
 //    week is more than 10,000 slots), 7 for daily data, 1 (non-seasonal)
 //    for coarser data.
 //  - points_per_day: 86400 / step for sub-daily data, so h applies per day.
+//  - scale_window: the residuals of the baseline's length (cycles * period
+//    rows), at least 56 (drift_scale_window): 56 days of daily data, 4 weeks
+//    of hourly data, where 56 rows would be 2 days and the centre would chase
+//    every step the weekly baseline takes while it absorbs a new level.
 //  - Known events (name, start, end): their rows are missing, as above, so a
 //    campaign is neither a drift nor part of the baseline after it.
 #pragma once
@@ -39,6 +43,9 @@ struct DriftSeriesOptions {
 
 // The default baseline period (above) for points `step` seconds apart.
 int drift_default_period(double step);
+
+// max(56, drift_baseline_rows(period)).
+int drift_scale_window(int period);
 
 // out[i]: the point of row i (ts[i] UTC seconds, NaN = none; values[i]
 // NaN/±Inf = missing). A row with NaN ts gets score NaN.

@@ -45,6 +45,12 @@ int flags(const std::vector<DriftPoint> &out, std::size_t from, std::size_t to) 
     return f;
 }
 
+TEST(DriftSeries, ScaleWindowCoversTheBaseline) {
+    EXPECT_EQ(drift_scale_window(7), 56);     // daily: 56 days, as the row form
+    EXPECT_EQ(drift_scale_window(1), 56);
+    EXPECT_EQ(drift_scale_window(168), 672);  // hourly: 4 weeks, not 56 hours
+}
+
 TEST(DriftSeries, DefaultPeriodFromTheStep) {
     EXPECT_EQ(drift_default_period(3600.0), 168);     // hourly: a week
     EXPECT_EQ(drift_default_period(900.0), 672);      // 15 minutes: a week
@@ -115,26 +121,35 @@ TEST(DriftSeries, RowOrderAndGaps) {
 }
 
 TEST(DriftSeries, HourlyDataGetsHPerDay) {
-    // Flat hourly noise: h' = 8.16 instead of 5, so the largest |score| of
-    // the series form is at most 5/8.16 of the row form's with h 5 (same
-    // sums until either flags) -- checked on the first 1000 rows.
+    // Flat hourly noise. The series form (h 5, 24 points a day) equals the
+    // row form given h' = drift_h_per_point(5, 0.5, 24) = 8.16 directly,
+    // period 168 and the 4-week scale window, on every row.
     std::mt19937_64 rng(4);
     std::normal_distribution<double> noise(0.0, 1.0);
-    const std::size_t n = 24 * 7 * 6;
+    const std::size_t n = 24 * 7 * 12;
     std::vector<double> t(n), v(n);
     for (std::size_t i = 0; i < n; ++i) t[i] = kMonday + 3600.0 * static_cast<double>(i), v[i] = 50 + noise(rng);
     const auto out = run(t, v, DriftSeriesOptions{});
     DriftParams p;
     p.period = 168;
+    p.scale_window = drift_scale_window(168);  // 672: 4 weeks of residuals
+    p.h = drift_h_per_point(5.0, 0.5, 24.0);
     std::vector<DriftPoint> rows(n);
     StopToken stop;
     drift_score(v.data(), nullptr, n, p, rows.data(), stop);
-    const double h24 = drift_h_per_point(5.0, 0.5, 24.0);
+    int scored = 0, flags = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        if (std::isnan(rows[i].score)) continue;
-        if (rows[i].alert || out[i].alert) break;
-        EXPECT_NEAR(out[i].score * h24, rows[i].score * 5.0, 1e-9) << i;
+        if (std::isnan(rows[i].score)) {
+            EXPECT_TRUE(std::isnan(out[i].score)) << i;
+            continue;
+        }
+        EXPECT_DOUBLE_EQ(out[i].score, rows[i].score) << i;
+        EXPECT_EQ(out[i].alert, rows[i].alert) << i;
+        ++scored;
+        flags += rows[i].alert;
     }
+    EXPECT_GT(scored, 1500);
+    EXPECT_LE(flags, 1);  // noise: about one flag per 470 days at this h'
 }
 
 TEST(DriftSeries, BadInput) {
