@@ -64,6 +64,36 @@ double log_arl(double h, double k) {
     return a + std::log1p(-(a + 1.0) * std::exp(-a)) - std::log(2.0 * k * k);
 }
 
+// A flagged side: `rows` of hold left, its shadow sum, and the new level
+// (median z of the first `settle` scored rows after the flag) against which
+// it gathers evidence again once settled.
+constexpr std::size_t kMinSettle = 3;
+
+struct Hold {
+    long rows = 0;
+    double shadow = 0.0;
+    std::vector<double> after;  // z of the rows after the flag, until settled
+    double level = kNaN;
+
+    void start(long hold_rows, double h) {
+        rows = hold_rows;
+        shadow = h;
+        after.clear();
+        level = kNaN;
+    }
+    bool settled() const { return rows > 0 && !std::isnan(level); }
+    // One scored row while held (side +1 up, -1 down).
+    void step(double z, double zu, int side, double k, double h, std::size_t settle) {
+        shadow = std::min(h, std::max(0.0, shadow + side * z - k));
+        rows = shadow > 0.0 ? rows - 1 : 0;
+        if (rows == 0 || settled()) return;
+        after.push_back(zu);
+        if (after.size() >= settle) level = robust_location(after.data(), after.size()).median;
+    }
+    // z against the new level, clipped like z.
+    double relative(double zu, double clip) const { return std::min(clip, std::max(-clip, zu - level)); }
+};
+
 }  // namespace
 
 int drift_baseline_rows(int period) {
@@ -107,10 +137,10 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
 
     const double h = drift_h_per_point(params.h, params.k, params.points_per_day);
     const long hold = params.hold < 0 ? drift_baseline_rows(params.period) : params.hold;
+    const std::size_t settle = std::max<std::size_t>(kMinSettle, period);
     double up = 0.0, down = 0.0;  // S+ and S-
     int run_up = 0, run_down = 0;
-    long held_up = 0, held_down = 0;  // rows of hold left per side
-    double shadow_up = 0.0, shadow_down = 0.0;
+    Hold hold_up, hold_down;
     for (std::size_t t = 0; t < n; ++t) {
         stop.poll();
         DriftPoint &p = out[t];
@@ -125,27 +155,27 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
         const Scale s = residual_scale(history, static_cast<std::size_t>(params.min_scale), e);
         history.push(r);
         if (!s.ready) continue;
-        double z = (r - s.centre) / s.sigma;
-        if (std::isnan(z)) continue;
-        z = std::min(params.clip, std::max(-params.clip, z));
+        const double zu = (r - s.centre) / s.sigma;
+        if (std::isnan(zu)) continue;
+        const double z = std::min(params.clip, std::max(-params.clip, zu));
         p.lower = e + s.centre - params.k * s.sigma;
         p.upper = e + s.centre + params.k * s.sigma;
 
-        // A held side gathers no evidence. Its hold ends early once the new
-        // level is absorbed: a shadow sum of the side, capped at h, drains
-        // to 0 (the residuals are back around their centre).
-        const bool was_held_up = held_up > 0, was_held_down = held_down > 0;
-        if (was_held_up) {
-            shadow_up = std::min(h, std::max(0.0, shadow_up + z - params.k));
-            held_up = shadow_up > 0.0 ? held_up - 1 : 0;
-        }
-        if (was_held_down) {
-            shadow_down = std::min(h, std::max(0.0, shadow_down - z - params.k));
-            held_down = shadow_down > 0.0 ? held_down - 1 : 0;
-        }
-        p.held = held_up > 0 ? 1 : held_down > 0 ? -1 : 0;
-        const double new_up = was_held_up ? 0.0 : std::max(0.0, up + z - params.k);
-        const double new_down = was_held_down ? 0.0 : std::max(0.0, down - z - params.k);
+        // A held side gathers no evidence against the old level. Its hold
+        // ends early once the new level is absorbed: a shadow sum of the
+        // side, capped at h, drains to 0 (the residuals are back around their
+        // centre). Once the side has settled, its sum restarts from the new
+        // level: the median z of the `settle` rows after the flag.
+        const bool was_held_up = hold_up.rows > 0, was_held_down = hold_down.rows > 0;
+        if (was_held_up) hold_up.step(z, zu, +1, params.k, h, settle);
+        if (was_held_down) hold_down.step(z, zu, -1, params.k, h, settle);
+        p.held = hold_up.rows > 0 ? 1 : hold_down.rows > 0 ? -1 : 0;
+        const double new_up = !was_held_up ? std::max(0.0, up + z - params.k)
+                              : hold_up.settled() ? std::max(0.0, up + hold_up.relative(zu, params.clip) - params.k)
+                                                  : 0.0;
+        const double new_down = !was_held_down ? std::max(0.0, down - z - params.k)
+                                : hold_down.settled() ? std::max(0.0, down - hold_down.relative(zu, params.clip) - params.k)
+                                                      : 0.0;
         run_up = new_up > 0.0 ? run_up + 1 : 0;
         run_down = new_down > 0.0 ? run_down + 1 : 0;
         up = new_up;
@@ -168,8 +198,7 @@ void drift_score(const double *values, const double *expected, std::size_t n, co
             // Both sums restart; the flagged side is held.
             up = down = 0.0;
             run_up = run_down = 0;
-            (direction > 0 ? held_up : held_down) = hold;
-            (direction > 0 ? shadow_up : shadow_down) = h;
+            (direction > 0 ? hold_up : hold_down).start(hold, h);
         }
     }
 }

@@ -28,7 +28,13 @@
 //               needs to absorb a new level (cycles * period rows, 4 weeks of
 //               daily data). A drift, or a level shift, is one flag, not a
 //               flag every few rows until the baseline has caught up. The
-//               other side is not held (a recovery can be flagged).
+//               other side is not held (a recovery can be flagged). Once
+//               max(3, period) scored rows have followed the flag, the held
+//               side restarts from the new level: its sum gathers
+//               z - (median z of those rows), clipped the same way, so a
+//               drift that goes on past that level is flagged again while a
+//               new level that stays is not (0.5.0; 0.4.0 gathered nothing
+//               for the whole hold).
 //   h per day   With points_per_day > 1 (sub-daily data), h is raised to the
 //               h' whose in-control average run length (Siegmund's
 //               approximation for normal scores) is points_per_day times that

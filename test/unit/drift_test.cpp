@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <random>
 #include <vector>
@@ -127,6 +126,40 @@ TEST(DriftScore, AHoldEndsWhenTheResidualsComeBack) {
     EXPECT_DOUBLE_EQ(out[21].score, 0.5);
     EXPECT_EQ(out[22].direction, -1);
     EXPECT_GT(out[22].run_length, 0);
+}
+
+// While its side is held, a flagged side restarts from the new level (the
+// median z of the `settle` rows after the flag, here max(3, period 1) = 3):
+// a drift that goes on is flagged again, a new level that stays is not.
+// 100 rows of a deterministic wobble (sd 0.7), then `tail`; expected 0.
+std::vector<int> flag_rows(const std::vector<double> &tail) {
+    std::vector<double> v;
+    for (int i = 0; i < 100; ++i) v.push_back(std::sin(1.7 * i * i));
+    for (std::size_t i = 0; i < tail.size(); ++i) v.push_back(tail[i] + std::sin(1.7 * (100.0 + i) * (100.0 + i)));
+    const std::vector<double> e(v.size(), 0.0);
+    DriftParams p;  // k 0.5, h 5, clip 3, scale_window 56, hold: 28 rows (period 1)
+    p.period = 1;
+    std::vector<int> rows;
+    const auto out = run(v, &e, p);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (out[i].alert) rows.push_back(static_cast<int>(i) * (out[i].direction > 0 ? 1 : -1));
+    return rows;
+}
+
+TEST(DriftScore, AHeldSideRestartsFromTheNewLevel) {
+    std::vector<double> step(25, -3.0), ramp;
+    for (int i = 0; i < 25; ++i) ramp.push_back(-3.0 - 0.5 * i);
+    // The step (about 4 sigma) is flagged on its 2nd row, 101, once: after
+    // the 3 settling rows its level is the new normal.
+    EXPECT_EQ(flag_rows(step), std::vector<int>({-101}));
+    // The ramp goes on below the level it had after the flag: flagged again
+    // (row 108), not before the settling rows 102-104 are in. Held without
+    // a restart (0.4.0), it was flagged once in these 25 rows.
+    const std::vector<int> r = flag_rows(ramp);
+    ASSERT_GE(r.size(), 2u);
+    EXPECT_EQ(r[0], -101);
+    EXPECT_LT(r[1], -104);
+    for (int x : r) EXPECT_LT(x, 0);
 }
 
 // h per day: hourly data gets the h whose in-control run length is 24 times
