@@ -59,8 +59,9 @@ GROUP BY metric ORDER BY metric;
 
 -- The story around the start, with the detail form: the score grows each
 -- day until the flag, and the run length counts the days drifting down;
--- after the flag the down side is held while the drift goes on (score 0):
--- one flag per drift.
+-- after the flag the down side is held while the drift goes on (score 0)
+-- for at least the 7 rows (one period) whose median z becomes its new level;
+-- from 0.5.0 it then gathers evidence against that level.
 SELECT day, round(value) AS value, round((d).expected) AS expected, round((d).score::numeric, 2) AS score,
        (d).is_drift, (d).direction, (d).run_length
 FROM (SELECT day, value, anomaly.drift_score_detail(value) OVER (ORDER BY day) AS d

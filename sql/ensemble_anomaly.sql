@@ -67,6 +67,21 @@ FROM (SELECT day, anomaly.ensemble_anomaly(day, amount, '{}') OVER (ORDER BY day
 JOIN (SELECT day, anomaly.ensemble_anomaly(day, amount, '{}') OVER (ORDER BY day) AS e
       FROM ens_shop.revenue WHERE day < '2025-08-01'::date + 100) b USING (day);
 
+-- Seasonality mode (0.5.0): without the option the forecast is
+-- multiplicative when every value before the first row out of warm-up is
+-- positive (revenue: yes), else additive (a 0 among the first days); given,
+-- it is kept.
+SELECT count(*) FILTER (WHERE (a).expected IS DISTINCT FROM (m).expected) AS differs_from_multiplicative,
+       count(*) FILTER (WHERE (z).expected IS DISTINCT FROM (za).expected) AS with_a_zero_differs_from_additive,
+       count(*) FILTER (WHERE (a).expected IS DISTINCT FROM (ad).expected) AS differs_from_additive
+FROM (SELECT day, anomaly.ensemble_anomaly(day, amount) OVER w AS a,
+             anomaly.ensemble_anomaly(day, amount, '{"seasonality_mode": "multiplicative"}') OVER w AS m,
+             anomaly.ensemble_anomaly(day, amount, '{"seasonality_mode": "additive"}') OVER w AS ad,
+             anomaly.ensemble_anomaly(day, z) OVER w AS z,
+             anomaly.ensemble_anomaly(day, z, '{"seasonality_mode": "additive"}') OVER w AS za
+      FROM (SELECT day, amount, CASE WHEN day = '2025-08-03' THEN 0 ELSE amount END AS z FROM ens_shop.revenue) r
+      WINDOW w AS (ORDER BY day)) q;
+
 -- k-of-n agreement instead of the weighted score: at least three layers
 -- must fire (an extreme robust z-score still decides alone).
 SELECT day, is_anomaly, explanation

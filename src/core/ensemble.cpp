@@ -105,6 +105,17 @@ double robust_z(const RobustFit &value_fit, const RobustFit &residual_fit, const
     return residual_fit.z;
 }
 
+// Whether every finite value among the first n is > 0 (and one is).
+bool all_positive(const double *values, std::size_t n) {
+    bool any = false;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (!std::isfinite(values[k])) continue;
+        if (!(values[k] > 0.0)) return false;
+        any = true;
+    }
+    return any;
+}
+
 // The drift layer's seasonal baseline: the weekly cycle for sub-daily data
 // (its median of the same hour of the last 4 weeks), else the STL period.
 int drift_period(double step, int period) {
@@ -137,6 +148,7 @@ Layers compute_layers(const std::vector<double> &st, const std::vector<double> &
 
     ForecastOptions fo = options.forecast;
     if (!options.weekly_seasonality_given && L.step < 0.75 * 86400.0) fo.weekly_order = 28;
+    if (!options.seasonality_mode_given) fo.multiplicative = all_positive(sv.data(), first_scored + 1);
     L.forecast.resize(m);
     seasonal_forecast_causal(st.data(), sv.data(), m, fo, L.forecast.data(), stop);
     L.forecast_z = normal_quantile((1.0 + fo.interval_width) / 2.0);

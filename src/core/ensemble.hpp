@@ -108,6 +108,11 @@ struct EnsembleOptions {
     // Unless set, sub-daily data gets weekly Fourier order 28 (the daily
     // cycle inside the weekly one, docs/seasonal_forecast.md).
     bool weekly_seasonality_given = false;
+    // Unless set, the forecast is multiplicative (fitted to ln(value)) when
+    // every finite value up to the first row out of warm-up is > 0, else
+    // additive: business metrics that are positive mostly vary in
+    // proportion to their level (0.5.0).
+    bool seasonality_mode_given = false;
     // false: no explanation texts (callers that only read the scores, such as
     // the rule method ensemble_anomaly); every other field is the same.
     bool explain = true;

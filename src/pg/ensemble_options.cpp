@@ -100,6 +100,7 @@ void build_ensemble_options(const RawEnsembleOptions &raw, anomaly::EnsembleOpti
         if (to_forecast) {
             passed.push_back(o);
             if (key == "weekly_seasonality") out.weekly_seasonality_given = true;
+            if (key == "seasonality_mode") out.seasonality_mode_given = true;
             continue;
         }
         if (key == "name") {

@@ -142,8 +142,44 @@ TEST(Ensemble, FindsTheOutageAndNotTheWeekends) {
     EXPECT_EQ(r[120].direction, -1);
     EXPECT_TRUE(r[120].detectors[kForecast].fired);
     EXPECT_NEAR(r[120].deviation_pct, -50.0, 5.0);
-    EXPECT_EQ(r[120].explanation.rfind("value 49% below expected 1,002", 0), 0u) << r[120].explanation;
+    EXPECT_EQ(r[120].explanation.rfind("value 49% below expected 1,000", 0), 0u) << r[120].explanation;
     EXPECT_NE(r[120].explanation.find("for a Wednesday"), std::string::npos);
+}
+
+// Without seasonality_mode the forecast is multiplicative when every value
+// before the first row out of warm-up is > 0, else additive; a value <= 0
+// later does not change it, and a given mode is kept.
+TEST(Ensemble, SeasonalityModeFollowsTheWarmUpValues) {
+    const std::vector<double> ts = days(120);
+    EnsembleOptions multiplicative, additive;
+    multiplicative.seasonality_mode_given = additive.seasonality_mode_given = true;
+    multiplicative.forecast.multiplicative = true;
+    additive.forecast.multiplicative = false;
+    auto expected_of = [&](const std::vector<double> &v, const EnsembleOptions &o) {
+        std::vector<double> e;
+        for (const auto &x : run(ts, v, o)) e.push_back(x.expected);
+        return e;
+    };
+    auto same = [](const std::vector<double> &a, const std::vector<double> &b) {
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+        return true;
+    };
+    std::vector<double> v = weekly_series(ts.size());
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] *= 1.0 + 0.01 * static_cast<double>(i);  // growing: the modes differ
+    ASSERT_FALSE(same(expected_of(v, multiplicative), expected_of(v, additive)));
+    EXPECT_TRUE(same(expected_of(v, EnsembleOptions()), expected_of(v, multiplicative)));
+
+    std::vector<double> later_zero = v;
+    later_zero[60] = 0.0;  // after warm-up (30 points)
+    EXPECT_TRUE(same(expected_of(later_zero, EnsembleOptions()), expected_of(later_zero, multiplicative)));
+
+    std::vector<double> early_zero = v;
+    early_zero[5] = 0.0;
+    EXPECT_TRUE(same(expected_of(early_zero, EnsembleOptions()), expected_of(early_zero, additive)));
+    std::vector<double> negative = v;
+    negative[29] = -1.0;  // the 30th value: the first row out of warm-up
+    EXPECT_TRUE(same(expected_of(negative, EnsembleOptions()), expected_of(negative, additive)));
 }
 
 TEST(Ensemble, ScoreIsTheWeightedCombinationOfTheCalibratedLayers) {
