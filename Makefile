@@ -25,7 +25,7 @@ OBJS       = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 # Each upgrade <from>--<to> listed here is assembled from src/install/<to>/.
 # 0.2.0 has shipped: its parts are frozen like a released script.
 DATA       = $(wildcard src/install/anomaly_detect--*.sql)
-UPGRADES   = 0.1.0--0.2.0 0.2.0--0.3.0 0.3.0--0.4.0
+UPGRADES   = 0.1.0--0.2.0 0.2.0--0.3.0 0.3.0--0.4.0 0.4.0--0.5.0
 DATA_built = $(patsubst %,build/install/anomaly_detect--%.sql,$(UPGRADES))
 REGRESS    = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=anomaly_detect
