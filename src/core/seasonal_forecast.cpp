@@ -28,6 +28,16 @@ constexpr int kFinalIterations = 12;
 // of the interval and the local level).
 constexpr double kOutlierLevel = 0.9;
 constexpr double kOutlierScale = 2.0;
+// kShiftRun outlying errors of one sign in a row, over at least a day, are a
+// new level (below): a week of daily data, a day of hourly data.
+constexpr std::size_t kShiftRun = 7;
+
+// The median of a short list (reordered).
+double median_of(std::vector<double> &x) {
+    std::sort(x.begin(), x.end());
+    const std::size_t n = x.size();
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
 
 ForecastPoint null_point() { return ForecastPoint{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN}; }
 
@@ -81,8 +91,11 @@ ForecastPoint make_point(const ComponentValues &c, double hw, double value, bool
 // The causal pass over one series, shared by both forms.
 class CausalPass {
 public:
-    CausalPass(const double *ts, const double *values, std::size_t n, const ForecastOptions &o)
-        : ts_(ts), values_(values), o_(o), order_(time_order(ts, n)), errors_(static_cast<std::size_t>(o.interval_history)) {
+    // follow_shifts: the window form carries a new level back over the
+    // history (below); the series form fits the history as it was.
+    CausalPass(const double *ts, const double *values, std::size_t n, const ForecastOptions &o, bool follow_shifts)
+        : ts_(ts), values_(values), o_(o), order_(time_order(ts, n)), errors_(static_cast<std::size_t>(o.interval_history)),
+          follow_shifts_(follow_shifts) {
         log_scale_ = o.multiplicative;
         double t0 = order_.empty() ? 0.0 : ts[order_.front()];
         double first_used = kNaN, last = t0;
@@ -128,22 +141,27 @@ public:
             if (!usable(v)) continue;
             const double y = fit_scale(v);
             double weight = 1.0;
+            bool outlying = false;
+            double e = kNaN, step = 0.0;
             // A row inside a known event is expected to differ: its event term
             // must learn from it at full weight, and its error says nothing
             // about the noise of ordinary days (interval, local level).
             if (!std::isnan(forecast) && !in_event(prefix)) {
-                const double e = y - forecast;
+                e = y - forecast;
                 const double scale = errors_.half_width(kOutlierLevel);
                 double clipped = e;
                 if (!std::isnan(scale) && std::fabs(e) > kOutlierScale * scale) {
                     weight = kOutlierScale * scale / std::fabs(e);
                     clipped = std::copysign(kOutlierScale * scale, e);
+                    outlying = true;
                 }
                 errors_.push(e);
-                level_ += o_.level_smoothing * clipped;
+                step = o_.level_smoothing * clipped;
+                level_ += step;
             }
             ne_->add(x_.data(), prefix, y, design_->tau(ts_[k]), weight);
             ++since_fit;
+            if (follow_shifts_ && o_.level_smoothing > 0.0 && track_shift(outlying, e, step, prefix, y, weight, design_->tau(ts_[k]))) since_fit = static_cast<std::size_t>(o_.refit_every);
             if (ne_->n >= static_cast<std::size_t>(o_.min_history) &&
                 (!has_fit_ || since_fit >= static_cast<std::size_t>(o_.refit_every))) {
                 fit_ = fit_model(*ne_, *design_, o_, log_scale_, has_fit_ ? fit_.sigma2 : -1.0, kRefitIterations);
@@ -162,11 +180,59 @@ public:
     std::unique_ptr<NormalEquations> ne_;
     std::vector<double> x_;
     ErrorWindow errors_;
+    bool follow_shifts_;
     ModelFit fit_;
     bool has_fit_ = false;
     // Local level: exponential smoothing of the (clipped) one-step errors,
     // added to the trend of the next forecasts.
     double level_ = 0.0;
+
+    // A new level. kShiftRun outlying errors of one sign in a row, the first
+    // and the last at least a day apart (a campaign or an outage of a few
+    // days is not a new level; an unlisted one would otherwise be flagged
+    // again when it ends): each
+    // measured against the level before the run is its error plus the level
+    // steps taken since the run began, and their median is the shift. It is
+    // carried back over the history (as if every earlier value had been
+    // shifted: the model keeps its seasonality and trend and takes the new
+    // level at the refit that follows at once), the run's own rows count at
+    // full weight instead of their outlier weights, and the local level
+    // gives back the steps it took during the run. A few outliers (a
+    // spike) or alternating ones (a burst of noise) are not a new level.
+    struct RunRow {
+        std::vector<double> x;  // the nonzero prefix of its features
+        double y, weight, offset, tau;
+    };
+    std::vector<RunRow> run_;
+    int run_sign_ = 0;
+    double run_taken_ = 0.0;
+    // Returns true when a new level was taken (the caller refits).
+    bool track_shift(bool outlying, double e, double step, std::size_t prefix, double y, double weight, double tau) {
+        const int sign = e > 0 ? 1 : -1;
+        if (!outlying || (!run_.empty() && sign != run_sign_)) {
+            run_.clear();
+            run_taken_ = 0.0;
+        }
+        if (!outlying) return false;
+        run_sign_ = sign;
+        run_.push_back(RunRow{std::vector<double>(x_.begin(), x_.begin() + static_cast<std::ptrdiff_t>(prefix)), y, weight,
+                              e + run_taken_, tau});
+        run_taken_ += step;
+        if (run_.size() < kShiftRun || run_.back().tau - run_.front().tau < 1.0) return false;
+        std::vector<double> offsets;
+        for (const RunRow &r : run_) offsets.push_back(r.offset);
+        const double shift = median_of(offsets);
+        ne_->shift_history(shift);
+        for (const RunRow &r : run_) {
+            // Already at the new level: undo the shift and the outlier weight.
+            ne_->reweight(r.x.data(), r.x.size(), r.y + shift, -r.weight);
+            ne_->reweight(r.x.data(), r.x.size(), r.y, 1.0);
+        }
+        level_ -= run_taken_;
+        run_.clear();
+        run_taken_ = 0.0;
+        return true;
+    }
 };
 
 double median_gap(const double *ts, const std::vector<std::size_t> &order) {
@@ -189,7 +255,7 @@ void seasonal_forecast_causal(const double *ts, const double *values, std::size_
                               ForecastPoint *out, StopToken &stop) {
     validate(options);
     for (std::size_t i = 0; i < n; ++i) out[i] = null_point();
-    CausalPass pass(ts, values, n, options);
+    CausalPass pass(ts, values, n, options, true);
     pass.run(out, stop);
 }
 
@@ -197,7 +263,7 @@ std::vector<ForecastRow> seasonal_forecast_series(const double *ts, const double
                                                   const ForecastOptions &options, StopToken &stop) {
     validate(options);
     if (horizon < 0 || horizon > 100000) throw InvalidParameter("horizon must be between 0 and 100000");
-    CausalPass pass(ts, values, n, options);
+    CausalPass pass(ts, values, n, options, false);
     pass.run(nullptr, stop);
     if (pass.ne_->n < static_cast<std::size_t>(options.min_history))
         throw DataError("needs at least " + std::to_string(options.min_history) + " fittable values (min_history), got " +

@@ -71,6 +71,14 @@ Component ForecastDesign::component(std::size_t col) const {
 NormalEquations::NormalEquations(std::size_t p) : xtx(Eigen::MatrixXd::Zero(p, p)), xty(Eigen::VectorXd::Zero(p)) {}
 
 void NormalEquations::add(const double *x, std::size_t prefix, double y, double tau, double weight) {
+    reweight(x, prefix, y, weight);
+    max_abs_y = std::max(max_abs_y, std::fabs(y));
+    if (n == 0) first_tau = tau;
+    last_tau = tau;
+    ++n;
+}
+
+void NormalEquations::reweight(const double *x, std::size_t prefix, double y, double weight) {
     const Eigen::Index p = xtx.rows();
     double *a = xtx.data();
     for (std::size_t j = 0; j < prefix; ++j) {
@@ -87,10 +95,13 @@ void NormalEquations::add(const double *x, std::size_t prefix, double y, double 
     yty += weight * y * y;
     sum_y += weight * y;
     sum_w += weight;
-    max_abs_y = std::max(max_abs_y, std::fabs(y));
-    if (n == 0) first_tau = tau;
-    last_tau = tau;
-    ++n;
+}
+
+void NormalEquations::shift_history(double c) {
+    // Column 0 is the intercept (x = 1): xtx(i, 0) = Σ w·x_i, all in the lower triangle.
+    xty += c * xtx.col(0);
+    yty += 2.0 * c * sum_y + c * c * sum_w;
+    sum_y += c * sum_w;
 }
 
 namespace {

@@ -56,6 +56,14 @@ class NormalEquations {
 public:
     explicit NormalEquations(std::size_t p);
     void add(const double *x, std::size_t prefix, double y, double tau, double weight = 1.0);
+    // As if every row added so far had had y + c (a level shift carried
+    // back over the history): XᵀWy gains c·XᵀW1, the intercept's column.
+    void shift_history(double c);
+    // Adds weight (may be negative) to a row already added with value y:
+    // the sums change as add() would change them; the row count, τ range and
+    // max |y| do not (reweight(x, y, −w) then reweight(x, y', w') replaces
+    // a row's y and weight).
+    void reweight(const double *x, std::size_t prefix, double y, double weight);
 
     Eigen::MatrixXd xtx;  // lower triangle valid
     Eigen::VectorXd xty;
