@@ -21,7 +21,7 @@ How it counts (per metric, on the metric's own point index: the rows of series.c
   the median over found windows is printed (points are days for daily and hours for hourly data).
 - ramp recall <= 7d: share of windows of type "drift" whose first alert comes at most 7 days
   (by timestamp) after the window start.
-With --by-type: recall per anomaly type, and the false alarms split by frequency (metrics.csv)
+With --by-type: recall per anomaly type, the ramp recall by noise kind, and the false alarms split by frequency (metrics.csv)
 and by whether they start on a day of one of the metric's known events (events.csv).
 Nothing here fits anything: the scorer only counts where alerts fall.
 """
@@ -69,12 +69,15 @@ def position(times, t):
     return bisect.bisect_left(times, t)
 
 
-def score_detector(index, labels, alert_points, tolerance, group=None, event_days=None):
+def score_detector(index, labels, alert_points, tolerance, group=None, event_days=None, noise=None):
     """alert_points: metric -> set of point indices. Returns a dict of counts and figures.
     group (metric -> name, e.g. its frequency) and event_days (metric -> set of dates of its known
-    events) only split the false alarms for diagnosis (fa_by_group, fa_on_events)."""
+    events) only split the false alarms for diagnosis (fa_by_group, fa_on_events); noise (metric ->
+    its noise kind) splits the ramp recall (ramp_by_noise: kind -> [hits within 7 days, ramps])."""
     group = group or {}
     event_days = event_days or {}
+    noise = noise or {}
+    ramp_by_noise = defaultdict(lambda: [0, 0])
     fa_by_group = defaultdict(lambda: [0, 0.0])       # name -> [false alarms, span days]
     fa_on_events = 0
     found = 0
@@ -108,8 +111,10 @@ def score_detector(index, labels, alert_points, tolerance, group=None, event_day
                 delays.append(alerts[k] - s)
             if typ == "drift":
                 ramp_total += 1
+                ramp_by_noise[noise.get(metric) or "all"][1] += 1
                 if hit and times[alerts[k]] - times[s] <= dt.timedelta(days=7):
                     ramp_hit += 1
+                    ramp_by_noise[noise.get(metric) or "all"][0] += 1
         prev = None
         for a in alerts:
             if a not in covered and (prev is None or a != prev + 1 or prev in covered):
@@ -128,6 +133,7 @@ def score_detector(index, labels, alert_points, tolerance, group=None, event_day
         "median_delay": statistics.median(delays) if delays else float("nan"),
         "ramp_recall_7d": ramp_hit / ramp_total if ramp_total else float("nan"),
         "by_type": dict(by_type),
+        "ramp_by_noise": dict(ramp_by_noise),
         "fa_on_events": fa_on_events,
         "fa_by_group": {k: {"false_alarms": v[0], "per_metric_30d": v[0] / (v[1] / 30) if v[1] else float("nan")}
                         for k, v in fa_by_group.items()},
@@ -151,11 +157,14 @@ def load_alerts(path, index):
 
 
 def load_groups_events(datadir, index):
-    """metric -> freq (metrics.csv, when present); metric -> dates of its known events (events.csv)."""
-    group, event_days = {}, defaultdict(set)
+    """metric -> freq (metrics.csv, when present); metric -> dates of its known events (events.csv);
+    metric -> noise kind (metrics.csv's noise column, when present)."""
+    group, event_days, noise = {}, defaultdict(set), {}
     try:
         with open(f"{datadir}/metrics.csv") as f:
-            group = {r["metric"]: r["freq"] for r in csv.DictReader(f)}
+            rows = list(csv.DictReader(f))
+        group = {r["metric"]: r["freq"] for r in rows}
+        noise = {r["metric"]: r.get("noise") or "" for r in rows}
     except FileNotFoundError:
         pass
     try:
@@ -167,7 +176,7 @@ def load_groups_events(datadir, index):
                     event_days[m].update(days)
     except FileNotFoundError:
         pass
-    return group, event_days
+    return group, event_days, noise
 
 
 def fmt(x, spec):
@@ -188,7 +197,7 @@ def main():
     index = load_index(a.datadir)
     labels = load_labels(a.datadir)
     alerts = load_alerts(a.alerts, index)
-    group, event_days = load_groups_events(a.datadir, index)
+    group, event_days, noise = load_groups_events(a.datadir, index)
     order, status, runtime = [], {}, {}
     if a.runtimes:
         with open(a.runtimes) as f:
@@ -214,7 +223,7 @@ def main():
         if st != "ok":
             print(f"| {d:<28} | {st:^45} | {'':>23} | {'':>21} | {'':>16} | {'':>7} |")
             continue
-        r = score_detector(index, labels, alerts.get(d, {}), a.tolerance, group, event_days)
+        r = score_detector(index, labels, alerts.get(d, {}), a.tolerance, group, event_days, noise)
         results[d] = r
         print(f"| {d:<28} | {fmt(r['precision'], '9.3f')} | {fmt(r['recall'], '6.3f')} | {fmt(r['f1'], '5.3f')} "
               f"| {fmt(r['fa_per_30d'], '23.2f')} | {fmt(r['median_delay'], '21.1f')} "
@@ -234,6 +243,12 @@ def main():
                 h, n = r["by_type"].get(t, (0, 0))
                 cells.append(f"{h:>6}/{n:<3} {h / n if n else float('nan'):4.2f}")
             print(f"  {d:<28} " + " ".join(f"{c:>14}" for c in cells))
+        if any(r["ramp_by_noise"] for r in results.values()):
+            print()
+            print("ramp recall <= 7d by noise (hits/ramps):")
+            for d, r in results.items():
+                parts = [f"{k} {v[0]}/{v[1]}" for k, v in sorted(r["ramp_by_noise"].items())]
+                print(f"  {d:<28} " + ", ".join(parts))
         print()
         print("false alarms by frequency (count, per metric per 30 days) and on known-event days:")
         for d, r in results.items():

@@ -79,6 +79,8 @@ for d, figs in want.items():
             bad += 1
 if r["A"]["by_type"] != {"spike": [1, 1], "dip": [1, 1], "drift": [1, 1], "zero": [0, 1]}:
     print("FAIL: A by_type", r["A"]["by_type"]); bad += 1
+if r["A"]["ramp_by_noise"] != {"all": [0, 1]} or r["B"]["ramp_by_noise"] != {"all": [1, 1]}:
+    print("FAIL: ramp recall by noise", r["A"]["ramp_by_noise"], r["B"]["ramp_by_noise"]); bad += 1
 if r["A"]["fa_on_events"] != 2 or {k: v["false_alarms"] for k, v in r["A"]["fa_by_group"].items()} != {"daily": 2, "other": 2}:
     print("FAIL: A false alarm split", r["A"]["fa_on_events"], r["A"]["fa_by_group"]); bad += 1
 if not math.isclose(r["A"]["fa_by_group"]["daily"]["per_metric_30d"], 2 / (29 / 30)):
