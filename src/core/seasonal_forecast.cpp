@@ -161,7 +161,10 @@ public:
             }
             ne_->add(x_.data(), prefix, y, design_->tau(ts_[k]), weight);
             ++since_fit;
-            if (follow_shifts_ && o_.level_smoothing > 0.0 && track_shift(outlying, e, step, prefix, y, weight, design_->tau(ts_[k]))) since_fit = static_cast<std::size_t>(o_.refit_every);
+            // A new level is fitted at once.
+            if (follow_shifts_ && o_.level_smoothing > 0.0 &&
+                track_shift(outlying, e, step, prefix, y, weight, design_->tau(ts_[k])))
+                since_fit = static_cast<std::size_t>(o_.refit_every);
             if (ne_->n >= static_cast<std::size_t>(o_.min_history) &&
                 (!has_fit_ || since_fit >= static_cast<std::size_t>(o_.refit_every))) {
                 fit_ = fit_model(*ne_, *design_, o_, log_scale_, has_fit_ ? fit_.sigma2 : -1.0, kRefitIterations);
@@ -190,9 +193,9 @@ public:
     // A new level. kShiftRun outlying errors of one sign in a row, the first
     // and the last at least a day apart (a campaign or an outage of a few
     // days is not a new level; an unlisted one would otherwise be flagged
-    // again when it ends): each
-    // measured against the level before the run is its error plus the level
-    // steps taken since the run began, and their median is the shift. It is
+    // again when it ends). Each error measured against the level before the
+    // run is its error plus the level steps taken since the run began, and
+    // their median is the shift. It is
     // carried back over the history (as if every earlier value had been
     // shifted: the model keeps its seasonality and trend and takes the new
     // level at the refit that follows at once), the run's own rows count at
