@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Seeded generator of labelled business metrics for the accuracy benchmark.
 
-    /usr/bin/python3 bench/accuracy/generate.py OUTDIR [--seed 1] [--daily 40] [--hourly 8] [--days 730]
+    /usr/bin/python3 bench/accuracy/generate.py OUTDIR [--seed 1] [--daily 40] [--hourly 8] [--days 730] [--truth]
 
 Writes into OUTDIR (CSV with a header line, timestamps in UTC as 'YYYY-MM-DD HH:MM:SS+00'):
   metrics.csv  metric,freq,mode,noise,family          freq: daily | hourly
@@ -9,6 +9,10 @@ Writes into OUTDIR (CSV with a header line, timestamps in UTC as 'YYYY-MM-DD HH:
   labels.csv   metric,start,end,type                  anomaly windows (inclusive), the truth to find
   events.csv   name,start,end,metrics                 known holidays/campaigns (dates, end inclusive);
                                                       metrics: '*' or a ';'-separated list. Expected, NOT anomalies.
+  truth.csv    metric,ts,normal,scale                 with --truth only: the mean without the labelled
+                                                      anomalies (a level shift's or a drift's new level
+                                                      counts as normal after its window) and the noise
+                                                      scale (sd; Student t: sd too; Poisson: sqrt(normal))
 
 What a series is made of (docs/drafts/accuracy.md has the details):
   level (lognormal), trend with 0-3 changepoints, weekly profile, yearly seasonality (1-2 harmonics),
@@ -61,6 +65,10 @@ def main():
     ap.add_argument("--daily", type=int, default=40)
     ap.add_argument("--hourly", type=int, default=8)
     ap.add_argument("--days", type=int, default=730)
+    ap.add_argument("--truth", action="store_true",
+                    help="also write truth.csv (metric,ts,normal,scale): what each point would be without its "
+                         "labelled anomaly, for bench/accuracy/oracle.py; draws nothing, so the other files "
+                         "do not change")
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.outdir, exist_ok=True)
@@ -111,7 +119,7 @@ def main():
                 m[max(0, d0 - 2):d1 + 3] = True
         return m
 
-    series_rows, labels, metric_rows = [], [], []
+    series_rows, labels, metric_rows, truth_rows = [], [], [], []
     family_anoms = {}       # family -> [(type, first day, extra days, relative size)] of the source metric, to travel
 
     for s in specs:
@@ -170,6 +178,7 @@ def main():
 
         # Anomalies: 5-8, away from events and from each other, after the warm-up.
         factor = np.ones(n)         # multiplicative change of the mean
+        persist = np.ones(n)        # the part of it that is the normal level after a window (truth.csv)
         varf = np.ones(n)           # noise sd factor
         zero = np.zeros(n, bool)
         lab = []                    # (i0, i1, type)
@@ -222,11 +231,13 @@ def main():
             elif typ == "level_shift":
                 mag = min(max(rng.uniform(4, 7) * sd_rel, rng.uniform(0.2, 0.4)), 0.5) * (1 if rng.random() < 0.4 else -1)
                 factor[i0:] *= 1 + mag
+                persist[i0 + 7 * ppd:] *= 1 + mag
                 i1 = i0 + 7 * ppd - 1              # the window: the first week after the shift
             elif typ == "drift":
                 slope = rng.uniform(0.015, 0.03) * (1 if rng.random() < 0.25 else -1)
                 ramp = np.clip((t_days - d0) / dlen, 0, 1) * slope * dlen
                 factor *= 1 + ramp                 # stays at the new level after the ramp
+                persist[(d0 + dlen) * ppd:] *= 1 + slope * dlen
                 i1 = (d0 + dlen) * ppd - 1
                 mag = slope * dlen
             elif typ == "variance_burst":
@@ -265,6 +276,12 @@ def main():
         for i0, i1, _ in lab:
             miss[i0:i1 + 1] = False
         y = np.round(y, 2)
+        if a.truth:
+            normal = np.clip(mean * persist, 0, None)
+            scale = np.sqrt(normal) if noise == "poisson" else cv * mean
+            for i in range(n):
+                ts = START + dt.timedelta(hours=i) if hourly else START + dt.timedelta(days=i)
+                truth_rows.append((s["metric"], fmt(ts), repr(float(normal[i])), repr(float(scale[i]))))
         for i in range(n):
             ts = START + dt.timedelta(hours=i) if hourly else START + dt.timedelta(days=i)
             series_rows.append((s["metric"], fmt(ts), "" if miss[i] else repr(float(y[i]))))
@@ -281,6 +298,8 @@ def main():
     write("metrics.csv", ["metric", "freq", "mode", "noise", "family"], metric_rows)
     write("series.csv", ["metric", "ts", "value"], series_rows)
     write("labels.csv", ["metric", "start", "end", "type"], labels)
+    if a.truth:
+        write("truth.csv", ["metric", "ts", "normal", "scale"], truth_rows)
     day = lambda d: (START + dt.timedelta(days=d)).strftime("%Y-%m-%d")
     write("events.csv", ["name", "start", "end", "metrics"], [(n_, day(d0), day(d1), ms) for n_, d0, d1, ms in events])
 

@@ -127,4 +127,30 @@ miss = sum(1 for r in csv.DictReader(open(f"{d}/series.csv")) if r["value"] == "
 assert 0.01 * n <= miss <= 0.07 * n, (miss, n)
 print(f"generator: {len(pts)} series, {n} points, {miss} missing, {len(labels)} labelled windows")
 PY
+
+# --truth adds truth.csv and changes no other file; its normal value is the series' mean between
+# anomalies (a Gaussian or heavy-tailed series' values sit around it within a few scales).
+"$PY" "$root/bench/accuracy/generate.py" truth7 --seed 7 --daily 3 --hourly 1 --days 200 --truth >/dev/null
+for f in metrics.csv series.csv labels.csv events.csv; do
+  cmp -s "$d/$f" "truth7/$f" || { echo "FAIL: --truth changed $f"; exit 1; }
+done
+# The oracle's tail probabilities, against values computed by hand.
+if "$PY" -c 'import scipy' 2>/dev/null; then
+  "$PY" - "$root/bench/accuracy" <<'PY'
+import math, sys
+sys.path.insert(0, sys.argv[1])
+from oracle import tail_p
+checks = [
+    (tail_p("gaussian", 13.0, 10.0, 1.0), 0.0026997960632601866),   # P(|N(0,1)| > 3)
+    (tail_p("poisson", 0.0, 5.0, math.sqrt(5.0)), 2 * math.exp(-5)),  # 2 P(X <= 0), X ~ Poisson(5)
+    (tail_p("poisson", 5.0, 5.0, math.sqrt(5.0)), 1.0),               # the mode: capped at 1
+    # 2 P(T3 > 2) by the closed form of Student's t with 3 df: F(t) = 1/2 + (t/(sqrt3 (1 + t^2/3)) + atan(t/sqrt3)) / pi
+    (tail_p("heavy", 10.0 + 2.0 / math.sqrt(3.0), 10.0, 1.0),
+     1.0 - 2.0 * (2.0 / (math.sqrt(3.0) * (1.0 + 4.0 / 3.0)) + math.atan(2.0 / math.sqrt(3.0))) / math.pi),
+]
+for got, want in checks:
+    assert math.isclose(got, want, rel_tol=1e-6), (got, want)
+print("oracle tail probabilities: ok")
+PY
+fi
 echo "accuracy scorer: ok"
