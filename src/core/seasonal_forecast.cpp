@@ -2,6 +2,7 @@
 
 #include "core/error_window.hpp"
 #include "core/errors.hpp"
+#include "core/robust_statistics.hpp"
 #include "core/seasonal_forecast_model.hpp"
 
 #include <algorithm>
@@ -31,13 +32,6 @@ constexpr double kOutlierScale = 2.0;
 // kShiftRun outlying errors of one sign in a row, over at least a day, are a
 // new level (below): a week of daily data, a day of hourly data.
 constexpr std::size_t kShiftRun = 7;
-
-// The median of a short list (reordered).
-double median_of(std::vector<double> &x) {
-    std::sort(x.begin(), x.end());
-    const std::size_t n = x.size();
-    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
-}
 
 ForecastPoint null_point() { return ForecastPoint{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN}; }
 
@@ -224,7 +218,7 @@ public:
         if (run_.size() < kShiftRun || run_.back().tau - run_.front().tau < 1.0) return false;
         std::vector<double> offsets;
         for (const RunRow &r : run_) offsets.push_back(r.offset);
-        const double shift = median_of(offsets);
+        const double shift = robust_location(offsets.data(), offsets.size()).median;
         ne_->shift_history(shift);
         for (const RunRow &r : run_) {
             // Already at the new level: undo the shift and the outlier weight.

@@ -443,6 +443,28 @@ TEST(SeasonalForecast, StopsWhenCancelled) {
     EXPECT_THROW(seasonal_forecast_causal(ts.data(), v.data(), n, ForecastOptions(), out.data(), stop), Interrupted);
 }
 
+// A new-level run counts finite values: a missing day inside it (NaN) is
+// skipped and the run goes on; a known event inside it ends the run (its row
+// is expected to differ), so the level is not taken.
+TEST(SeasonalForecast, AMissingValueDoesNotEndANewLevelRunAnEventDoes) {
+    const int n = 340;
+    const std::vector<double> ts = days(n), v = noisy_series(n, 9);
+    const std::vector<ForecastPoint> base = causal(ts, v, ForecastOptions());
+    std::vector<double> shifted = v;
+    for (int i = 300; i < n; ++i) shifted[static_cast<std::size_t>(i)] += 40;
+    std::vector<double> gap = shifted;
+    gap[303] = kNaN;  // the run: days 300-302, 304-307
+    ForecastOptions with_event;
+    add_event(with_event, "launch", "2024-10-30", "2024-10-30");  // day 303
+    const std::vector<ForecastPoint> g = causal(ts, gap, ForecastOptions()), e = causal(ts, shifted, with_event);
+    EXPECT_GT(g[308].yhat - base[308].yhat, 30.0);  // taken after the 7th finite outlier, day 307
+    // With the event on day 303 the runs are days 300-302 and 304-310: on
+    // day 308 no level is taken yet (without the event it was on day 306).
+    const std::vector<ForecastPoint> plain = causal(ts, shifted, ForecastOptions());
+    EXPECT_GT(plain[308].yhat - base[308].yhat, 30.0);
+    EXPECT_LT(e[308].yhat - base[308].yhat, 12.0);
+}
+
 // A level shift carried back over the history, and a row's weight changed,
 // give the sums of the changed rows (up to rounding).
 TEST(NormalEquations, ShiftHistoryAndReweightAreThoseOfTheChangedRows) {
