@@ -17,6 +17,10 @@
 #                      h 5 per day, period from the step), the metric's known events;
 #                      |score| >= 1 is its documented alert
 #   ensemble_anomaly   is_anomaly, default options plus the metric's known events
+#   ensemble_anomaly@T the same with option threshold T, for each T in ACC_ENSEMBLE_CURVE
+#                      (default "0.99 0.95 0.9"): the ensemble's other operating points, to set it
+#                      against each detector alone at the same recall (score.py). The default
+#                      threshold is 0.999.
 # shellcheck shell=bash
 acc_w='WINDOW w AS (PARTITION BY s.metric ORDER BY s.ts)'
 acc_from='FROM acc.series s JOIN acc.params p USING (metric)'
@@ -57,3 +61,15 @@ det_sql[ensemble_anomaly]="SELECT metric, ts FROM (
          anomaly.ensemble_anomaly(s.ts, s.value, CASE WHEN p.events <> '[]' THEN jsonb_build_object('events', p.events) ELSE '{}' END) OVER w AS e
   $acc_from $acc_w) q
 WHERE (e).is_anomaly"
+
+for t in ${ACC_ENSEMBLE_CURVE-0.99 0.95 0.9}; do
+  [[ $t =~ ^0\.[0-9]+$ ]] || { echo "error: ACC_ENSEMBLE_CURVE: $t is not a threshold in (0, 1) like 0.99" >&2; exit 2; }
+  det_names+=("ensemble_anomaly@$t")
+  det_needs[ensemble_anomaly@$t]=${det_needs[ensemble_anomaly]}
+  det_sql[ensemble_anomaly@$t]="SELECT metric, ts FROM (
+  SELECT s.metric, s.ts,
+         anomaly.ensemble_anomaly(s.ts, s.value, CASE WHEN p.events <> '[]' THEN jsonb_build_object('events', p.events) ELSE '{}' END
+                                                 || jsonb_build_object('threshold', $t::float8)) OVER w AS e
+  $acc_from $acc_w) q
+WHERE (e).is_anomaly"
+done

@@ -21,6 +21,12 @@ How it counts (per metric, on the metric's own point index: the rows of series.c
   the median over found windows is printed (points are days for daily and hours for hourly data).
 - ramp recall <= 7d: share of windows of type "drift" whose first alert comes at most 7 days
   (by timestamp) after the window start.
+ensemble_anomaly against each detector alone: when the alerts hold ensemble_anomaly and its operating
+points at other thresholds (named ensemble_anomaly@<threshold>), each other detector (not an oracle) is
+set against the ensemble's operating point that has at least its recall and the fewest false alarms; the
+ensemble beats it when that point has strictly fewer false alarms per metric per 30 days (the issue's
+"fewer false alarms at the same or better recall").
+With --targets: the issue's targets as ok / MISSED lines (never an error).
 With --by-type: recall per anomaly type, the ramp recall by noise kind, and the false alarms split by frequency (metrics.csv)
 and by whether they start on a day of one of the metric's known events (events.csv).
 Nothing here fits anything: the scorer only counts where alerts fall.
@@ -179,6 +185,53 @@ def load_groups_events(datadir, index):
     return group, event_days, noise
 
 
+ENSEMBLE = "ensemble_anomaly"
+# The detectors of the extension, each alone: the ensemble must beat every one of them.
+DETECTORS_ALONE = ("mad_zscore", "stl_residual", "seasonal_forecast", "iforest", "drift")
+
+
+def is_ensemble(name):
+    return name == ENSEMBLE or name.startswith(ENSEMBLE + "@")
+
+
+def versus_ensemble(results):
+    """detector -> (the ensemble operating point with at least its recall and the fewest false alarms,
+    ties to the higher recall; None when no operating point reaches its recall), for every detector in
+    results that is neither an operating point of the ensemble nor an oracle."""
+    points = [(r["fa_per_30d"], -r["recall"], d) for d, r in results.items() if is_ensemble(d)]
+    out = {}
+    for d, r in results.items():
+        if is_ensemble(d) or d.startswith("oracle") or not points:
+            continue
+        reach = sorted(p for p in points if p[1] <= -r["recall"])
+        out[d] = reach[0][2] if reach else None
+    return out
+
+
+def beats(results, detector, point):
+    return point is not None and results[point]["fa_per_30d"] < results[detector]["fa_per_30d"]
+
+
+def print_targets(results, versus):
+    """The issue's targets, one line each (printed only for what was run)."""
+    def line(what, value, want, ok):
+        print(f"target: {what} {value} ({want}) {'ok' if ok else 'MISSED'}")
+    if "drift" in results:
+        v = results["drift"]["ramp_recall_7d"]
+        line("drift ramp recall <= 7d", f"{v:.3f}", ">= 0.80", v >= 0.80)
+    e = results.get(ENSEMBLE)
+    if e:
+        line("ensemble_anomaly precision", f"{e['precision']:.3f}", ">= 0.90", e["precision"] >= 0.90)
+        line("ensemble_anomaly recall", f"{e['recall']:.3f}", ">= 0.85", e["recall"] >= 0.85)
+        line("ensemble_anomaly F1", f"{e['f1']:.3f}", ">= 0.87", e["f1"] >= 0.87)
+        line("ensemble_anomaly false alarms/metric/30d", f"{e['fa_per_30d']:.2f}", "<= 1", e["fa_per_30d"] <= 1)
+        alone = [d for d in DETECTORS_ALONE if d in versus]
+        if alone:
+            beaten = [d for d in alone if beats(results, d, versus[d])]
+            line("ensemble_anomaly beats each detector alone (same or better recall, fewer false alarms):",
+                 f"{len(beaten)} of {len(alone)}", "all", len(beaten) == len(alone))
+
+
 def fmt(x, spec):
     width = int(spec.split(".")[0])
     return f"{'-':>{width}}" if x != x else format(x, spec)
@@ -193,6 +246,7 @@ def main():
     ap.add_argument("--title", default="")
     ap.add_argument("--by-type", action="store_true", help="also print recall per anomaly type")
     ap.add_argument("--json", help="also write every figure of every detector to this file")
+    ap.add_argument("--targets", action="store_true", help="also print the issue's targets as ok / MISSED")
     a = ap.parse_args()
     index = load_index(a.datadir)
     labels = load_labels(a.datadir)
@@ -228,9 +282,28 @@ def main():
         print(f"| {d:<28} | {fmt(r['precision'], '9.3f')} | {fmt(r['recall'], '6.3f')} | {fmt(r['f1'], '5.3f')} "
               f"| {fmt(r['fa_per_30d'], '23.2f')} | {fmt(r['median_delay'], '21.1f')} "
               f"| {fmt(r['ramp_recall_7d'], '16.3f')} | {fmt(rt, '6.1f')}s |")
+    versus = versus_ensemble(results)
+    if versus:
+        print()
+        print(f"{ENSEMBLE} against each detector alone (its operating point with at least the detector's recall "
+              "and the fewest false alarms/metric/30d):")
+        for d, point in versus.items():
+            r = results[d]
+            left = f"  {d:<28} recall {r['recall']:.3f} at {r['fa_per_30d']:6.2f}"
+            if point is None:
+                print(f"{left}: no operating point of {ENSEMBLE} reaches that recall")
+                continue
+            e = results[point]
+            if not beats(results, d, point):
+                verdict = "not beaten: no fewer false alarms"
+            elif e["fa_per_30d"] > 0:
+                verdict = f"beaten, {r['fa_per_30d'] / e['fa_per_30d']:.1f}x fewer false alarms"
+            else:
+                verdict = "beaten, no false alarms"
+            print(f"{left} | {point:<24} recall {e['recall']:.3f} at {e['fa_per_30d']:6.2f}: {verdict}")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({d: dict(r, status=status.get(d, "ok"), runtime=runtime.get(d))
+            json.dump({d: dict(r, status=status.get(d, "ok"), runtime=runtime.get(d), versus_ensemble=versus.get(d))
                        for d, r in results.items()}, f, indent=1, sort_keys=True, default=str)
     if a.by_type and results:
         types = sorted({t for r in results.values() for t in r["by_type"]})
@@ -254,6 +327,9 @@ def main():
         for d, r in results.items():
             parts = [f"{k} {v['false_alarms']} ({v['per_metric_30d']:.2f})" for k, v in sorted(r["fa_by_group"].items())]
             print(f"  {d:<28} " + ", ".join(parts) + f"; on events {r['fa_on_events']}")
+    if a.targets:
+        print()
+        print_targets(results, versus)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,11 @@ CSV
 # false alarms per metric per 30 days = 4 / ((29 + 29) / 30) = 120/58, median delay 4,
 # ramp recall <= 7d 0/1. Detector B: alerts only at 01-21 (drift found after 1 day: ramp hit),
 # precision 1, recall 1/4, F1 0.4, no false alarm. Detector C: not built.
+# The ensemble at two operating points: ensemble_anomaly alerts at 01-05, 01-11 and 01-22 (recall
+# 3/4, no false alarm), ensemble_anomaly@0.9 also at m2 01-15 and 01-20 (recall 1, 1 false alarm).
+# Against A (recall 3/4, 4 false alarms) the point with at least A's recall and the fewest false
+# alarms is ensemble_anomaly: A is beaten. Against B (recall 1/4, no false alarm) it is the same
+# point, with no FEWER false alarms: B is not beaten.
 cat >alerts.csv <<'CSV'
 detector,metric,ts
 A,m1,2024-01-05 00:00:00+00
@@ -53,13 +58,21 @@ A,m2,2024-01-03 00:00:00+00
 A,m2,2024-01-04 00:00:00+00
 A,m2,2024-01-08 00:00:00+00
 B,m1,2024-01-21 00:00:00+00
+ensemble_anomaly,m1,2024-01-05 00:00:00+00
+ensemble_anomaly,m1,2024-01-11 00:00:00+00
+ensemble_anomaly,m1,2024-01-22 00:00:00+00
+ensemble_anomaly@0.9,m1,2024-01-05 00:00:00+00
+ensemble_anomaly@0.9,m1,2024-01-11 00:00:00+00
+ensemble_anomaly@0.9,m1,2024-01-22 00:00:00+00
+ensemble_anomaly@0.9,m2,2024-01-15 00:00:00+00
+ensemble_anomaly@0.9,m2,2024-01-20 00:00:00+00
 CSV
 printf 'detector,seconds,status\nA,1.5,ok\nB,0.5,ok\nC,,not built\n' >runtimes.csv
 # For the diagnosis split only: m1 is "daily", m2 "other"; a known event of m2 on 01-03..01-04
 # (A's false alarm starting 01-03 is on it), one of m1 on 01-16 (A's false alarm 01-16..17).
 printf 'metric,freq,mode,noise,family\nm1,daily,,,\nm2,other,,,\n' >metrics.csv
 printf 'name,start,end,metrics\npromo,2024-01-03,2024-01-04,m2\nsale,2024-01-16,2024-01-16,m1;m3\n' >events.csv
-"$PY" "$root/bench/accuracy/score.py" . alerts.csv runtimes.csv --json result.json --by-type | tee table.txt
+"$PY" "$root/bench/accuracy/score.py" . alerts.csv runtimes.csv --json result.json --by-type --targets | tee table.txt
 grep -Eq '^\| C +\| +not built' table.txt || { echo "FAIL: detector C not reported as not built"; exit 1; }
 "$PY" - <<'PY'
 import json, math, sys
@@ -85,8 +98,17 @@ if r["A"]["fa_on_events"] != 2 or {k: v["false_alarms"] for k, v in r["A"]["fa_b
     print("FAIL: A false alarm split", r["A"]["fa_on_events"], r["A"]["fa_by_group"]); bad += 1
 if not math.isclose(r["A"]["fa_by_group"]["daily"]["per_metric_30d"], 2 / (29 / 30)):
     print("FAIL: A daily false alarms per 30 days", r["A"]["fa_by_group"]); bad += 1
+if (r["A"]["versus_ensemble"], r["B"]["versus_ensemble"]) != ("ensemble_anomaly", "ensemble_anomaly"):
+    print("FAIL: versus ensemble", r["A"]["versus_ensemble"], r["B"]["versus_ensemble"]); bad += 1
+if r["ensemble_anomaly@0.9"]["recall"] != 1.0 or r["ensemble_anomaly@0.9"]["false_alarms"] != 1:
+    print("FAIL: ensemble_anomaly@0.9", r["ensemble_anomaly@0.9"]); bad += 1
 sys.exit(1 if bad else 0)
 PY
+grep -Eq '^  A +recall 0.750 at +2.07 \| ensemble_anomaly +recall 0.750 at +0.00: beaten, no false alarms$' table.txt &&
+  grep -Eq '^  B +recall 0.250 at +0.00 \| ensemble_anomaly +recall 0.750 at +0.00: not beaten' table.txt ||
+  { echo "FAIL: the ensemble against each detector alone"; exit 1; }
+grep -qx 'target: ensemble_anomaly recall 0.750 (>= 0.85) MISSED' table.txt ||
+  { echo "FAIL: the targets"; exit 1; }
 
 # An alert on a timestamp that is not a point of the series is an error, not a silent miss.
 printf 'detector,metric,ts\nA,m1,2024-01-05 12:00:00+00\n' >bad.csv
