@@ -83,10 +83,9 @@ SELECT p.metric, p.day, p.kind, p.factor,
             ELSE 'missed' END AS outcome,
        coalesce(ev.name, string_agg(DISTINCT r ->> 'name', ', ')) AS why
 FROM demo.planted_anomalies p
-LEFT JOIN LATERAL (SELECT e.name FROM anomaly.expected_events e
-                   WHERE p.metric = ANY (e.affected_metrics)
-                     AND e.during && tstzrange(p.day::timestamptz, (p.day + 1)::timestamptz)
-                   ORDER BY e.name LIMIT 1) ev ON true
+-- the events the deviation rule was given (recurring ones and those on every metric included)
+LEFT JOIN LATERAL (SELECT anomaly.rule_metric_events(p.metric, p.day::timestamptz, (p.day + 1)::timestamptz)
+                          -> 0 ->> 'name' AS name) ev ON true
 LEFT JOIN anomaly.alert_history a
        ON a.metric = p.metric
       AND a.first_ts::date <= p.day + CASE WHEN p.kind = 'level_shift' THEN 6 ELSE 0 END
